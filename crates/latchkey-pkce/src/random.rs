@@ -1,0 +1,85 @@
+//! Operating-system randomness and random opaque tokens.
+//!
+//! Every secret this crate creates (code verifiers, `state`, `nonce`, opaque
+//! tokens) is drawn straight from the operating system's random source via
+//! [`rand::rngs::OsRng`]. A failure of that source is reported as a
+//! [`RandomError`] instead of a panic, so a server can answer with an error
+//! rather than crash or, worse, fall back to weak randomness.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::rngs::OsRng;
+use rand::TryRngCore as _;
+
+/// Number of random bytes behind every generated token (256 bits).
+pub(crate) const TOKEN_BYTES: usize = 32;
+
+/// The operating system's random source could not provide bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the operating system's random source failed")]
+pub struct RandomError;
+
+/// Fills `buf` with bytes from the operating system's random source.
+///
+/// # Errors
+///
+/// Returns [`RandomError`] if the operating system's random source fails.
+/// The contents of `buf` are unspecified in that case and must not be used.
+pub fn fill_random(buf: &mut [u8]) -> Result<(), RandomError> {
+    OsRng.try_fill_bytes(buf).map_err(|_| RandomError)
+}
+
+/// Returns a fresh random token: 32 bytes of operating-system randomness,
+/// encoded as base64url without padding (43 characters of `[A-Za-z0-9_-]`).
+///
+/// Suitable for authorization codes, access and refresh tokens, and any other
+/// opaque bearer value.
+///
+/// # Errors
+///
+/// Returns [`RandomError`] if the operating system's random source fails.
+pub fn random_token() -> Result<String, RandomError> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    fill_random(&mut bytes)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_random_fills_and_varies() {
+        let mut a = [0u8; 32];
+        let mut b = [0u8; 32];
+        fill_random(&mut a).unwrap();
+        fill_random(&mut b).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a, [0u8; 32]);
+    }
+
+    #[test]
+    fn fill_random_accepts_empty_buffer() {
+        fill_random(&mut []).unwrap();
+    }
+
+    #[test]
+    fn random_token_is_43_base64url_chars_and_unique() {
+        let a = random_token().unwrap();
+        let b = random_token().unwrap();
+        assert_eq!(a.len(), 43);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn random_error_message() {
+        assert_eq!(
+            RandomError.to_string(),
+            "the operating system's random source failed"
+        );
+    }
+}
