@@ -1,0 +1,93 @@
+//! The introspection endpoint (RFC 7662), for resource servers that are confidential
+//! clients. Anything not live — unknown, expired, revoked, rotated out — is exactly
+//! `{"active":false}` (§2.2), so the answer leaks nothing about why.
+
+use http::StatusCode;
+use latchkey_types::{IntrospectionRequest, IntrospectionResponse};
+
+use crate::client_auth::PresentedCredentials;
+use crate::endpoint::{require_form_post, HttpRequest};
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::lookup::FoundToken;
+use crate::response::{self, HttpResponse};
+
+impl Engine {
+    /// Answers an introspection request.
+    pub async fn introspect(&self, request: &HttpRequest) -> HttpResponse {
+        match self.introspect_inner(request).await {
+            Ok(body) => response::json(StatusCode::OK, &body),
+            Err(error) => response::error(&error, self.issuer()),
+        }
+    }
+
+    async fn introspect_inner(
+        &self,
+        request: &HttpRequest,
+    ) -> Result<IntrospectionResponse, Error> {
+        require_form_post(request)?;
+        let parsed = IntrospectionRequest::parse(request.body()).map_err(Error::Malformed)?;
+        let client = self
+            .authenticate_client(PresentedCredentials {
+                headers: request.headers(),
+                query: request.uri().query(),
+                body_client_id: parsed.client_id.as_ref(),
+                body_secret: parsed.client_secret.as_ref(),
+            })
+            .await?;
+        // RFC 7662 §2.1: the endpoint requires authorization; only confidential clients
+        // (resource servers) can prove who they are.
+        if !client.is_confidential() {
+            return Err(Error::InvalidClient(
+                "introspection requires a confidential client",
+            ));
+        }
+        let found = self
+            .find_token(parsed.token.secret(), parsed.token_type_hint)
+            .await?;
+        Ok(match found {
+            Some(FoundToken::Access(record, grant)) => self.active(
+                &grant,
+                record.scope.clone(),
+                record.issued_at,
+                record.expires_at,
+                "Bearer",
+            ),
+            Some(FoundToken::Refresh(record, grant)) if record.used_at.is_none() => self.active(
+                &grant,
+                grant.scope.clone(),
+                record.issued_at,
+                record.expires_at,
+                "refresh_token",
+            ),
+            _ => IntrospectionResponse::inactive(),
+        })
+    }
+
+    fn active(
+        &self,
+        grant: &Grant,
+        scope: latchkey_types::Scope,
+        issued_at: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
+        token_type: &str,
+    ) -> IntrospectionResponse {
+        IntrospectionResponse {
+            active: true,
+            scope: Some(scope),
+            client_id: Some(grant.client_id.clone()),
+            sub: Some(grant.subject.as_ref().map_or_else(
+                || grant.client_id.as_str().to_owned(),
+                |s| s.as_str().to_owned(),
+            )),
+            exp: Some(expires_at.unix_timestamp()),
+            iat: Some(issued_at.unix_timestamp()),
+            token_type: Some(token_type.to_owned()),
+            acr: grant.authentication.as_ref().map(|a| a.acr.clone()),
+            iss: Some(self.inner.issuer.clone()),
+            aud: None,
+            jti: None,
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The in-memory store: every storage trait over maps behind one mutex, so each contract's
+//! "atomic" step is a single critical section. Right for tests, demos and single-process
+//! deployments; data is gone when the process exits. Use `latchkey-sqlx` to share state
+//! between processes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use async_trait::async_trait;
+use latchkey_pkce::SecretDigest;
+use latchkey_types::ClientId;
+use time::OffsetDateTime;
+
+use crate::grant::{Grant, GrantId, Subject};
+use crate::store::{
+    AccessTokenRecord, Client, ClientStore, CodeRecord, CodeStore, ConsumeOutcome,
+    InteractionRecord, InteractionStore, Maintenance, PurgeReport, RefreshTokenRecord,
+    RotateOutcome, StoreError, TokenStore,
+};
+
+#[derive(Debug)]
+struct CodeEntry {
+    record: CodeRecord,
+    consumed: bool,
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    interactions: HashMap<SecretDigest, InteractionRecord>,
+    codes: HashMap<SecretDigest, CodeEntry>,
+    grants: HashMap<GrantId, Grant>,
+    revoked_grants: HashSet<GrantId>,
+    access: HashMap<SecretDigest, AccessTokenRecord>,
+    refresh: HashMap<SecretDigest, RefreshTokenRecord>,
+}
+
+impl Tables {
+    fn live_grant(&self, id: &GrantId) -> Option<&Grant> {
+        if self.revoked_grants.contains(id) {
+            return None;
+        }
+        self.grants.get(id)
+    }
+
+    fn revoke_where(&mut self, matches: impl Fn(&Grant) -> bool) -> u64 {
+        let ids: Vec<GrantId> = self
+            .grants
+            .values()
+            .filter(|g| matches(g) && !self.revoked_grants.contains(&g.id))
+            .map(|g| g.id)
+            .collect();
+        let count = ids.len() as u64;
+        self.revoked_grants.extend(ids);
+        self.codes
+            .retain(|_, entry| entry.consumed || !matches(&entry.record.grant));
+        count
+    }
+}
+
+/// Every storage trait, in process memory. Cheap to share behind an `Arc`.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    clients: RwLock<HashMap<ClientId, Client>>,
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers (or replaces) a client.
+    pub fn put_client(&self, client: Client) {
+        self.clients
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(client.id.clone(), client);
+    }
+
+    /// Removes a client registration. Its grants stay until revoked.
+    pub fn remove_client(&self, id: &ClientId) -> bool {
+        self.clients
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+            .is_some()
+    }
+
+    /// Numbers of stored (codes, access tokens, refresh tokens, grants); for tests and
+    /// memory measurements.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        let t = self.lock();
+        (
+            t.codes.len(),
+            t.access.len(),
+            t.refresh.len(),
+            t.grants.len(),
+        )
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl ClientStore for MemoryStore {
+    async fn get_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+        Ok(self
+            .clients
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned())
+    }
+}
+
+#[async_trait]
+impl InteractionStore for MemoryStore {
+    async fn put_interaction(
+        &self,
+        id: &SecretDigest,
+        record: &InteractionRecord,
+    ) -> Result<(), StoreError> {
+        let mut t = self.lock();
+        if t.interactions.contains_key(id) {
+            return Err(StoreError::Duplicate);
+        }
+        t.interactions.insert(*id, record.clone());
+        Ok(())
+    }
+
+    async fn get_interaction(
+        &self,
+        id: &SecretDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<InteractionRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .interactions
+            .get(id)
+            .filter(|r| r.expires_at > now)
+            .cloned())
+    }
+
+    async fn take_interaction(
+        &self,
+        id: &SecretDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<InteractionRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .interactions
+            .remove(id)
+            .filter(|r| r.expires_at > now))
+    }
+}
+
+#[async_trait]
+impl CodeStore for MemoryStore {
+    async fn insert_code(&self, code: &CodeRecord) -> Result<(), StoreError> {
+        let mut t = self.lock();
+        if t.codes.contains_key(&code.digest) {
+            return Err(StoreError::Duplicate);
+        }
+        t.codes.insert(
+            code.digest,
+            CodeEntry {
+                record: code.clone(),
+                consumed: false,
+            },
+        );
+        Ok(())
+    }
+
+    async fn consume_code(
+        &self,
+        digest: &SecretDigest,
+        now: OffsetDateTime,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        let mut t = self.lock();
+        let Some(entry) = t.codes.get_mut(digest) else {
+            return Ok(ConsumeOutcome::Unknown);
+        };
+        if entry.consumed {
+            return Ok(ConsumeOutcome::AlreadyUsed(entry.record.grant.id));
+        }
+        if entry.record.expires_at <= now {
+            return Ok(ConsumeOutcome::Expired);
+        }
+        entry.consumed = true;
+        Ok(ConsumeOutcome::Consumed(Box::new(entry.record.clone())))
+    }
+}
+
+#[async_trait]
+impl TokenStore for MemoryStore {
+    async fn insert_grant(
+        &self,
+        grant: &Grant,
+        access: &AccessTokenRecord,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> Result<(), StoreError> {
+        let mut t = self.lock();
+        if t.revoked_grants.contains(&grant.id) {
+            return Err(StoreError::GrantRevoked);
+        }
+        if t.grants.contains_key(&grant.id)
+            || t.access.contains_key(&access.digest)
+            || refresh.is_some_and(|r| t.refresh.contains_key(&r.digest))
+        {
+            return Err(StoreError::Duplicate);
+        }
+        t.grants.insert(grant.id, grant.clone());
+        t.access.insert(access.digest, access.clone());
+        if let Some(r) = refresh {
+            t.refresh.insert(r.digest, r.clone());
+        }
+        Ok(())
+    }
+
+    async fn get_access_token(
+        &self,
+        digest: &SecretDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<(AccessTokenRecord, Grant)>, StoreError> {
+        let t = self.lock();
+        let Some(record) = t.access.get(digest).filter(|r| r.expires_at > now) else {
+            return Ok(None);
+        };
+        Ok(t.live_grant(&record.grant_id)
+            .map(|g| (record.clone(), g.clone())))
+    }
+
+    async fn get_refresh_token(
+        &self,
+        digest: &SecretDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError> {
+        let t = self.lock();
+        let Some(record) = t.refresh.get(digest).filter(|r| r.expires_at > now) else {
+            return Ok(None);
+        };
+        Ok(t.live_grant(&record.grant_id)
+            .map(|g| (record.clone(), g.clone())))
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented: &SecretDigest,
+        next_refresh: &RefreshTokenRecord,
+        next_access: &AccessTokenRecord,
+        now: OffsetDateTime,
+    ) -> Result<RotateOutcome, StoreError> {
+        let mut t = self.lock();
+        let Some(current) = t.refresh.get(presented) else {
+            return Ok(RotateOutcome::Unknown);
+        };
+        let grant_id = current.grant_id;
+        if t.revoked_grants.contains(&grant_id) || current.expires_at <= now {
+            return Ok(RotateOutcome::Unknown);
+        }
+        if current.used_at.is_some() {
+            return Ok(RotateOutcome::Replayed(grant_id));
+        }
+        if t.refresh.contains_key(&next_refresh.digest)
+            || t.access.contains_key(&next_access.digest)
+        {
+            return Err(StoreError::Duplicate);
+        }
+        if let Some(current) = t.refresh.get_mut(presented) {
+            current.used_at = Some(now);
+        }
+        t.refresh.insert(next_refresh.digest, next_refresh.clone());
+        t.access.insert(next_access.digest, next_access.clone());
+        Ok(RotateOutcome::Rotated)
+    }
+
+    async fn insert_access_token(&self, access: &AccessTokenRecord) -> Result<(), StoreError> {
+        let mut t = self.lock();
+        if t.revoked_grants.contains(&access.grant_id) {
+            return Err(StoreError::GrantRevoked);
+        }
+        if t.access.contains_key(&access.digest) {
+            return Err(StoreError::Duplicate);
+        }
+        t.access.insert(access.digest, access.clone());
+        Ok(())
+    }
+
+    async fn revoke_access_token(&self, digest: &SecretDigest) -> Result<bool, StoreError> {
+        Ok(self.lock().access.remove(digest).is_some())
+    }
+
+    async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError> {
+        self.lock().revoked_grants.insert(*grant_id);
+        Ok(())
+    }
+
+    async fn revoke_client_grants(&self, client_id: &ClientId) -> Result<u64, StoreError> {
+        Ok(self.lock().revoke_where(|g| &g.client_id == client_id))
+    }
+
+    async fn revoke_subject_grants(&self, subject: &Subject) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .revoke_where(|g| g.subject.as_ref() == Some(subject)))
+    }
+}
+
+#[async_trait]
+impl Maintenance for MemoryStore {
+    async fn purge_expired(
+        &self,
+        now: OffsetDateTime,
+        code_replay_window: time::Duration,
+    ) -> Result<PurgeReport, StoreError> {
+        let mut t = self.lock();
+        let mut report = PurgeReport::default();
+        let before = t.interactions.len();
+        t.interactions.retain(|_, r| r.expires_at > now);
+        report.interactions = (before - t.interactions.len()) as u64;
+
+        let before = t.codes.len();
+        t.codes
+            .retain(|_, e| e.record.expires_at + code_replay_window > now);
+        report.codes = (before - t.codes.len()) as u64;
+
+        let revoked = std::mem::take(&mut t.revoked_grants);
+        let before = t.access.len() + t.refresh.len();
+        t.access
+            .retain(|_, r| r.expires_at > now && !revoked.contains(&r.grant_id));
+        t.refresh
+            .retain(|_, r| r.expires_at > now && !revoked.contains(&r.grant_id));
+        report.tokens = (before - t.access.len() - t.refresh.len()) as u64;
+        let live: HashSet<GrantId> = t
+            .refresh
+            .values()
+            .map(|r| r.grant_id)
+            .chain(t.access.values().map(|r| r.grant_id))
+            .collect();
+        t.grants.retain(|id, _| live.contains(id));
+        // Revocations are remembered for as long as a consumed code could still be
+        // redeemed racing its replay; keeping them all is simplest and small.
+        t.revoked_grants = revoked;
+        Ok(report)
+    }
+}
