@@ -22,6 +22,7 @@
 //! ```
 
 pub mod acr;
+pub mod adapter;
 mod authorize;
 mod bearer;
 mod client_auth;

@@ -1,0 +1,130 @@
+//! Converting between actix-web's request and response types and the engine's. actix-web
+//! 4 is built on `http` 0.2 while the engine speaks `http` 1.x, so the method, URI and
+//! headers are carried over by name and bytes; the body is read under the size limits of
+//! [`AdapterOptions`].
+
+use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
+use actix_web::http::StatusCode as ActixStatus;
+use actix_web::web;
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
+use http::{HeaderMap, Method, Uri};
+use latchkey_engine::adapter::AdapterOptions;
+use latchkey_engine::{HttpRequest, HttpResponse};
+
+/// Turns an engine response into an actix-web response: same status, headers and body.
+pub fn into_response(response: HttpResponse) -> actix_web::HttpResponse {
+    let (parts, body) = response.into_parts();
+    let status =
+        ActixStatus::from_u16(parts.status.as_u16()).unwrap_or(ActixStatus::INTERNAL_SERVER_ERROR);
+    let mut out = actix_web::HttpResponse::with_body(status, body);
+    let headers = out.headers_mut();
+    for (name, value) in &parts.headers {
+        if let (Ok(name), Ok(value)) = (
+            ActixName::from_bytes(name.as_str().as_bytes()),
+            ActixValue::from_bytes(value.as_bytes()),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    out.map_into_boxed_body()
+}
+
+/// The request's headers as `http` 1.x headers (a header that does not convert, which a
+/// valid request never has, is left out).
+pub fn engine_headers(req: &actix_web::HttpRequest) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(req.headers().len());
+    for (name, value) in req.headers() {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_str().as_bytes()),
+            HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    headers
+}
+
+/// Builds the engine request from an actix-web request and its body, already read (see
+/// [`read_body`]). Method, path and query, and headers are carried over.
+pub fn to_engine_request(req: &actix_web::HttpRequest, body: Bytes) -> HttpRequest {
+    let mut request = HttpRequest::new(body);
+    // Both crates parse methods and URIs by the same grammar; should one still not
+    // convert, the engine sees a GET to `/`, which its POST endpoints refuse.
+    if let Ok(method) = Method::from_bytes(req.method().as_str().as_bytes()) {
+        *request.method_mut() = method;
+    }
+    if let Ok(uri) = Uri::try_from(req.uri().to_string()) {
+        *request.uri_mut() = uri;
+    }
+    *request.headers_mut() = engine_headers(req);
+    request
+}
+
+/// Reads the body of `req` within `options`: `414` for a long query and `413` for a body
+/// over the limit (by `Content-Length` before reading, or while reading), each with a JSON
+/// `invalid_request` body.
+pub async fn read_body(
+    req: &actix_web::HttpRequest,
+    payload: web::Payload,
+    options: &AdapterOptions,
+) -> Result<Bytes, actix_web::HttpResponse> {
+    let query = req.uri().query();
+    if let Some(refusal) = options.refuse_head(query, &engine_headers(req)) {
+        return Err(into_response(refusal));
+    }
+    match payload.to_bytes_limited(options.max_body_bytes).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(into_response(AdapterOptions::body_unreadable())),
+        Err(_) => Err(into_response(AdapterOptions::body_too_large())),
+    }
+}
+
+/// An engine response as an actix-web error, for extractors that refuse a request.
+pub(crate) fn refusal(response: HttpResponse) -> actix_web::Error {
+    actix_web::error::InternalError::from_response("refused", into_response(response)).into()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn method_uri_and_headers_carry_over() {
+        let req = TestRequest::post()
+            .uri("/token?a=b")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .insert_header(("authorization", "Basic YXBwOnMzY3JldA=="))
+            .to_http_request();
+        let converted = to_engine_request(&req, Bytes::from_static(b"x=y"));
+        assert_eq!(converted.method(), Method::POST);
+        assert_eq!(converted.uri().query(), Some("a=b"));
+        assert_eq!(
+            converted.headers()["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(
+            converted.headers()["authorization"],
+            "Basic YXBwOnMzY3JldA=="
+        );
+        assert_eq!(converted.body().as_ref(), b"x=y");
+    }
+
+    #[test]
+    fn responses_keep_status_headers_and_body() {
+        let engine_response = AdapterOptions::body_too_large();
+        let expected_body = engine_response.body().clone();
+        let response = into_response(engine_response);
+        assert_eq!(response.status(), ActixStatus::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            "application/json"
+        );
+        let body = actix_web::body::to_bytes(response.into_body());
+        let body = futures::executor::block_on(body).unwrap();
+        assert_eq!(body, expected_body);
+    }
+}
