@@ -51,6 +51,20 @@ impl Tables {
             .collect();
         let count = ids.len() as u64;
         self.revoked_grants.extend(ids);
+        // A consumed code whose grant is not stored yet belongs to a redemption between
+        // `consume_code` and `insert_grant`: revoke its grant id too, so the insert is
+        // refused and no grant appears after the revocation.
+        let in_flight: Vec<GrantId> = self
+            .codes
+            .values()
+            .filter(|e| {
+                e.consumed
+                    && matches(&e.record.grant)
+                    && !self.grants.contains_key(&e.record.grant.id)
+            })
+            .map(|e| e.record.grant.id)
+            .collect();
+        self.revoked_grants.extend(in_flight);
         self.codes
             .retain(|_, entry| entry.consumed || !matches(&entry.record.grant));
         count
