@@ -84,10 +84,11 @@ impl Engine {
             .await
         {
             Ok(()) => {}
-            // A replay revoked the grant between our consume and this insert.
-            Err(StoreError::GrantRevoked) => {
-                return Err(Error::InvalidGrant("authorization code already used"))
-            }
+            // A replay of this code arrived between our consume and this insert and revoked
+            // the grant. This request did redeem the code, so it still succeeds — exactly
+            // one redemption ever does — but the store refused to keep its tokens, so they
+            // are dead on arrival: the same outcome as the replay arriving a moment later.
+            Err(StoreError::GrantRevoked) => {}
             Err(e) => return Err(e.into()),
         }
         self.emit(Event::CodeRedeemed {
