@@ -177,7 +177,7 @@ impl Demo {
         let path = request.uri().path().to_owned();
         match (method, path.as_str()) {
             (Method::GET, "/") => self.home(),
-            (Method::GET, "/client/start") => self.client_start(),
+            (Method::GET, "/client/start") => self.client_start(&request),
             (Method::GET, "/callback") => self.callback(&request).await,
             (Method::GET, "/login") => self.login_page(&request).await,
             (Method::POST, "/login") => self.login_submit(&request).await,

@@ -48,7 +48,9 @@ impl Demo {
              <p>This server is an OAuth 2.0 authorization server for a small crypto exchange, \
              built with the latchkey library. It also hosts a tiny client app so you can watch \
              a complete authorization code flow with PKCE.</p>\
-             <p><a href=\"/client/start\">Connect your exchange account</a></p>\
+             <p><a href=\"/client/start\">Connect your exchange account</a> (read your balance)</p>\
+             <p><a href=\"/client/start?access=trade\">Connect with trading</a> \
+             (read your balance and trade: asks for strong authentication)</p>\
              {hint}<p class=\"note\">Issuer: <code>{issuer}</code>; metadata at \
              <code>/.well-known/oauth-authorization-server</code>.</p>",
             hint = if self.hints {
@@ -63,7 +65,16 @@ impl Demo {
         pages::page(StatusCode::OK, "latchkey demo", &body)
     }
 
-    pub(crate) fn client_start(&self) -> HttpResponse {
+    /// Starts the built-in client's flow. `?access=trade` asks for `balance:read trade`
+    /// (which needs strong customer authentication); anything else for `balance:read`.
+    pub(crate) fn client_start(&self, request: &HttpRequest) -> HttpResponse {
+        let trade = query_fields(request.uri().query().unwrap_or("").as_bytes())
+            .is_some_and(|q| q.get("access").map(String::as_str) == Some("trade"));
+        let scope = if trade {
+            "balance:read trade"
+        } else {
+            "balance:read"
+        };
         let (Ok(verifier), Ok(state)) = (CodeVerifier::generate(), State::generate()) else {
             return self.failure(&latchkey_engine::Error::Randomness);
         };
@@ -76,7 +87,7 @@ impl Demo {
             .append_pair("response_type", "code")
             .append_pair("client_id", DEMO_CLIENT_ID)
             .append_pair("redirect_uri", &self.callback_uri())
-            .append_pair("scope", "balance:read")
+            .append_pair("scope", scope)
             .append_pair("state", state.as_str())
             .append_pair("code_challenge", CodeChallenge::s256(&verifier).as_str())
             .append_pair("code_challenge_method", "S256")
