@@ -1,0 +1,206 @@
+//! Every SQL statement the backends run, written once in the dialect SQLite (≥ 3.35) and
+//! PostgreSQL share: `$n` placeholders, `RETURNING`, `ON CONFLICT`. Each at-most-once
+//! operation starts with a single conditional write (`UPDATE … WHERE used IS NULL …
+//! RETURNING`, `DELETE … RETURNING`, `INSERT … SELECT … WHERE NOT EXISTS`), so the
+//! database's row locking (PostgreSQL) or writer lock (SQLite) decides the one winner,
+//! across connections and processes alike. Grant revocations live in
+//! `lk_revoked_grants` and every token read checks it, so a token written concurrently
+//! with a revocation is dead as soon as the revocation commits.
+
+/// Grant columns of `lk_grants g`, aliased for [`crate::codec::GrantRow`].
+macro_rules! grant_cols {
+    () => {
+        "g.id AS g_id, g.client_id AS g_client_id, g.subject AS g_subject, \
+         g.scope AS g_scope, g.auth_time AS g_auth_time, g.acr AS g_acr, g.amr AS g_amr, \
+         g.created_at AS g_created_at, g.refresh_expires_at AS g_refresh_expires_at"
+    };
+}
+
+/// Columns of `lk_codes` for [`crate::codec::CodeRow`].
+macro_rules! code_cols {
+    () => {
+        "digest, redirect_uri, redirect_uri_sent, code_challenge_method, code_challenge, \
+         nonce, issued_at, expires_at, grant_id AS g_id, client_id AS g_client_id, \
+         subject AS g_subject, scope AS g_scope, auth_time AS g_auth_time, acr AS g_acr, \
+         amr AS g_amr, grant_created_at AS g_created_at, \
+         refresh_expires_at AS g_refresh_expires_at"
+    };
+}
+
+/// Columns of `lk_interactions` for [`crate::codec::InteractionRow`].
+macro_rules! interaction_cols {
+    () => {
+        "client_id, redirect_uri, redirect_uri_sent, scope, state, code_challenge_method, \
+         code_challenge, nonce, created_at, expires_at"
+    };
+}
+
+/// `NOT EXISTS` clause: the grant id in `$col` has not been revoked.
+macro_rules! not_revoked {
+    ($col:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM lk_revoked_grants r WHERE r.grant_id = ",
+            $col,
+            ")"
+        )
+    };
+}
+
+pub(crate) const GET_CLIENT: &str = "SELECT id, name, secret_sha256, redirect_uris, \
+     grant_types, scope FROM lk_clients WHERE id = $1";
+
+pub(crate) const PUT_CLIENT: &str = "INSERT INTO lk_clients \
+     (id, name, secret_sha256, redirect_uris, grant_types, scope) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+     name = excluded.name, secret_sha256 = excluded.secret_sha256, \
+     redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types, \
+     scope = excluded.scope";
+
+pub(crate) const DELETE_CLIENT: &str = "DELETE FROM lk_clients WHERE id = $1";
+
+pub(crate) const PUT_INTERACTION: &str = concat!(
+    "INSERT INTO lk_interactions (id, ",
+    interaction_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+);
+
+pub(crate) const GET_INTERACTION: &str = concat!(
+    "SELECT ",
+    interaction_cols!(),
+    " FROM lk_interactions WHERE id = $1 AND expires_at > $2"
+);
+
+pub(crate) const TAKE_INTERACTION: &str = concat!(
+    "DELETE FROM lk_interactions WHERE id = $1 AND expires_at > $2 RETURNING ",
+    interaction_cols!()
+);
+
+pub(crate) const INSERT_CODE: &str = "INSERT INTO lk_codes (digest, grant_id, client_id, \
+     subject, scope, auth_time, acr, amr, grant_created_at, refresh_expires_at, \
+     redirect_uri, redirect_uri_sent, code_challenge_method, code_challenge, nonce, \
+     issued_at, expires_at) VALUES \
+     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
+pub(crate) const CONSUME_CODE: &str = concat!(
+    "UPDATE lk_codes SET consumed_at = $2 \
+     WHERE digest = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING ",
+    code_cols!()
+);
+
+/// Run only when [`CONSUME_CODE`] matched no row: tells a replay from an expired or
+/// unknown code.
+pub(crate) const CODE_STATUS: &str = "SELECT grant_id, consumed_at FROM lk_codes WHERE digest = $1";
+
+/// Inserts the grant unless its id was revoked (no row affected then).
+pub(crate) const INSERT_GRANT: &str = concat!(
+    "INSERT INTO lk_grants (id, client_id, subject, scope, auth_time, acr, amr, \
+     created_at, refresh_expires_at) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE ",
+    not_revoked!("$1")
+);
+
+/// Inserts an access token unless its grant was revoked (no row affected then).
+pub(crate) const INSERT_ACCESS: &str = concat!(
+    "INSERT INTO lk_access_tokens (digest, grant_id, scope, issued_at, expires_at) \
+     SELECT $1, $2, $3, $4, $5 WHERE ",
+    not_revoked!("$2")
+);
+
+pub(crate) const INSERT_REFRESH: &str = "INSERT INTO lk_refresh_tokens \
+     (digest, grant_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const GET_ACCESS: &str = concat!(
+    "SELECT a.digest, a.scope, a.issued_at, a.expires_at, ",
+    grant_cols!(),
+    " FROM lk_access_tokens a JOIN lk_grants g ON g.id = a.grant_id \
+     WHERE a.digest = $1 AND a.expires_at > $2 AND ",
+    not_revoked!("a.grant_id")
+);
+
+pub(crate) const GET_REFRESH: &str = concat!(
+    "SELECT t.digest, t.issued_at, t.expires_at, t.used_at, ",
+    grant_cols!(),
+    " FROM lk_refresh_tokens t JOIN lk_grants g ON g.id = t.grant_id \
+     WHERE t.digest = $1 AND t.expires_at > $2 AND ",
+    not_revoked!("t.grant_id")
+);
+
+/// Marks a live, unused refresh token used; the winner gets its grant id back.
+pub(crate) const USE_REFRESH: &str = concat!(
+    "UPDATE lk_refresh_tokens SET used_at = $2 \
+     WHERE digest = $1 AND used_at IS NULL AND expires_at > $2 AND ",
+    not_revoked!("lk_refresh_tokens.grant_id"),
+    " RETURNING grant_id"
+);
+
+/// Run only when [`USE_REFRESH`] matched no row: a live token that was used is a replay.
+pub(crate) const REFRESH_STATUS: &str = concat!(
+    "SELECT t.grant_id FROM lk_refresh_tokens t \
+     WHERE t.digest = $1 AND t.used_at IS NOT NULL AND t.expires_at > $2 AND ",
+    not_revoked!("t.grant_id")
+);
+
+pub(crate) const REVOKE_ACCESS: &str = "DELETE FROM lk_access_tokens WHERE digest = $1";
+
+pub(crate) const REVOKE_GRANT: &str =
+    "INSERT INTO lk_revoked_grants (grant_id) VALUES ($1) ON CONFLICT DO NOTHING";
+
+pub(crate) const REVOKE_CLIENT_GRANTS: &str = concat!(
+    "INSERT INTO lk_revoked_grants (grant_id) SELECT g.id FROM lk_grants g \
+     WHERE g.client_id = $1 AND ",
+    not_revoked!("g.id"),
+    " ON CONFLICT DO NOTHING"
+);
+
+pub(crate) const DROP_CLIENT_CODES: &str =
+    "DELETE FROM lk_codes WHERE client_id = $1 AND consumed_at IS NULL";
+
+pub(crate) const REVOKE_SUBJECT_GRANTS: &str = concat!(
+    "INSERT INTO lk_revoked_grants (grant_id) SELECT g.id FROM lk_grants g \
+     WHERE g.subject = $1 AND ",
+    not_revoked!("g.id"),
+    " ON CONFLICT DO NOTHING"
+);
+
+/// Revokes the grant ids of the client's consumed codes whose grant is not stored yet:
+/// redemptions in flight between `consume_code` and `insert_grant`, which then fails.
+pub(crate) const REVOKE_CLIENT_IN_FLIGHT: &str = concat!(
+    "INSERT INTO lk_revoked_grants (grant_id) SELECT c.grant_id FROM lk_codes c \
+     WHERE c.client_id = $1 AND c.consumed_at IS NOT NULL \
+     AND NOT EXISTS (SELECT 1 FROM lk_grants g WHERE g.id = c.grant_id) AND ",
+    not_revoked!("c.grant_id"),
+    " ON CONFLICT DO NOTHING"
+);
+
+/// [`REVOKE_CLIENT_IN_FLIGHT`] for a subject.
+pub(crate) const REVOKE_SUBJECT_IN_FLIGHT: &str = concat!(
+    "INSERT INTO lk_revoked_grants (grant_id) SELECT c.grant_id FROM lk_codes c \
+     WHERE c.subject = $1 AND c.consumed_at IS NOT NULL \
+     AND NOT EXISTS (SELECT 1 FROM lk_grants g WHERE g.id = c.grant_id) AND ",
+    not_revoked!("c.grant_id"),
+    " ON CONFLICT DO NOTHING"
+);
+
+pub(crate) const DROP_SUBJECT_CODES: &str =
+    "DELETE FROM lk_codes WHERE subject = $1 AND consumed_at IS NULL";
+
+pub(crate) const PURGE_INTERACTIONS: &str = "DELETE FROM lk_interactions WHERE expires_at <= $1";
+
+/// `$1` is `now - code_replay_window`.
+pub(crate) const PURGE_CODES: &str = "DELETE FROM lk_codes WHERE expires_at <= $1";
+
+pub(crate) const PURGE_ACCESS: &str = concat!(
+    "DELETE FROM lk_access_tokens WHERE expires_at <= $1 OR NOT ",
+    not_revoked!("lk_access_tokens.grant_id")
+);
+
+pub(crate) const PURGE_REFRESH: &str = concat!(
+    "DELETE FROM lk_refresh_tokens WHERE expires_at <= $1 OR NOT ",
+    not_revoked!("lk_refresh_tokens.grant_id")
+);
+
+/// Grants left without any token can never be used again; their revocation (if any)
+/// stays in `lk_revoked_grants`.
+pub(crate) const PURGE_GRANTS: &str = "DELETE FROM lk_grants WHERE \
+     NOT EXISTS (SELECT 1 FROM lk_access_tokens a WHERE a.grant_id = lk_grants.id) AND \
+     NOT EXISTS (SELECT 1 FROM lk_refresh_tokens t WHERE t.grant_id = lk_grants.id)";

@@ -1,0 +1,265 @@
+//! `TokenStore` over a sqlx pool: grants with their tokens, rotation and revocation.
+//! `insert_grant` is one transaction opened by a conditional insert that refuses a revoked
+//! grant id; rotation is one transaction opened by the `UPDATE … used_at IS NULL …
+//! RETURNING` that picks the single winner; bulk revocations record every matching grant
+//! in `lk_revoked_grants` and drop the unredeemed codes in one transaction.
+
+/// Implements `TokenStore` for `$store` (see [`crate::store::impl_storage!`]).
+macro_rules! impl_token_store {
+    ($store:ty, $conn:ty) => {
+        impl $store {
+            async fn insert_access_in(
+                conn: &mut $conn,
+                a: &latchkey_engine::store::AccessTokenRecord,
+                op: &'static str,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(sql::INSERT_ACCESS)
+                    .bind(a.digest.as_bytes().as_slice())
+                    .bind(a.grant_id.as_bytes().as_slice())
+                    .bind(codec::scope_text(&a.scope))
+                    .bind(codec::secs(a.issued_at))
+                    .bind(codec::secs(a.expires_at))
+                    .execute(conn)
+                    .await
+                    .map_err(map_err(op))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_refresh_in(
+                conn: &mut $conn,
+                r: &latchkey_engine::store::RefreshTokenRecord,
+                op: &'static str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(sql::INSERT_REFRESH)
+                    .bind(r.digest.as_bytes().as_slice())
+                    .bind(r.grant_id.as_bytes().as_slice())
+                    .bind(codec::secs(r.issued_at))
+                    .bind(codec::secs(r.expires_at))
+                    .bind(codec::opt_secs(r.used_at))
+                    .execute(conn)
+                    .await
+                    .map_err(map_err(op))?;
+                Ok(())
+            }
+
+            /// One bulk revocation, in one transaction. Order matters under `READ
+            /// COMMITTED`: first drop the unredeemed codes (a code consumed before this
+            /// is kept and seen as consumed by the next step), then revoke the grant ids of
+            /// consumed codes whose grant is not stored yet (redemptions in flight), then
+            /// the stored grants (catching any in-flight grant committed meanwhile).
+            async fn revoke_matching(
+                &self,
+                statements: [&'static str; 3],
+                key: &str,
+                op: &'static str,
+            ) -> Result<u64, StoreError> {
+                let [drop_codes, in_flight, revoke] = statements;
+                let mut tx = self.pool.begin().await.map_err(map_err(op))?;
+                for statement in [drop_codes, in_flight] {
+                    sqlx::query(statement)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err(op))?;
+                }
+                let revoked = sqlx::query(revoke)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err(op))?
+                    .rows_affected();
+                tx.commit().await.map_err(map_err(op))?;
+                Ok(revoked)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl latchkey_engine::store::TokenStore for $store {
+            async fn insert_grant(
+                &self,
+                g: &latchkey_engine::Grant,
+                access: &latchkey_engine::store::AccessTokenRecord,
+                refresh: Option<&latchkey_engine::store::RefreshTokenRecord>,
+            ) -> Result<(), StoreError> {
+                const OP: &str = "insert_grant";
+                let (auth_time, acr, amr) = codec::auth_cols(g);
+                let mut tx = self.pool.begin().await.map_err(map_err(OP))?;
+                let inserted = sqlx::query(sql::INSERT_GRANT)
+                    .bind(g.id.as_bytes().as_slice())
+                    .bind(g.client_id.as_str())
+                    .bind(g.subject.as_ref().map(|s| s.as_str()))
+                    .bind(codec::scope_text(&g.scope))
+                    .bind(auth_time)
+                    .bind(acr)
+                    .bind(amr)
+                    .bind(codec::secs(g.created_at))
+                    .bind(codec::opt_secs(g.refresh_expires_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err(OP))?
+                    .rows_affected();
+                if inserted != 1 {
+                    return Err(StoreError::GrantRevoked);
+                }
+                if !Self::insert_access_in(&mut tx, access, OP).await? {
+                    return Err(StoreError::GrantRevoked);
+                }
+                if let Some(refresh) = refresh {
+                    Self::insert_refresh_in(&mut tx, refresh, OP).await?;
+                }
+                tx.commit().await.map_err(map_err(OP))
+            }
+
+            async fn get_access_token(
+                &self,
+                digest: &SecretDigest,
+                now: OffsetDateTime,
+            ) -> Result<
+                Option<(
+                    latchkey_engine::store::AccessTokenRecord,
+                    latchkey_engine::Grant,
+                )>,
+                StoreError,
+            > {
+                sqlx::query_as::<_, crate::codec::AccessRow>(sql::GET_ACCESS)
+                    .bind(digest.as_bytes().as_slice())
+                    .bind(codec::secs(now))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err("get_access_token"))?
+                    .map(crate::codec::AccessRow::into_pair)
+                    .transpose()
+            }
+
+            async fn get_refresh_token(
+                &self,
+                digest: &SecretDigest,
+                now: OffsetDateTime,
+            ) -> Result<
+                Option<(
+                    latchkey_engine::store::RefreshTokenRecord,
+                    latchkey_engine::Grant,
+                )>,
+                StoreError,
+            > {
+                sqlx::query_as::<_, crate::codec::RefreshRow>(sql::GET_REFRESH)
+                    .bind(digest.as_bytes().as_slice())
+                    .bind(codec::secs(now))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err("get_refresh_token"))?
+                    .map(crate::codec::RefreshRow::into_pair)
+                    .transpose()
+            }
+
+            async fn rotate_refresh_token(
+                &self,
+                presented: &SecretDigest,
+                next_refresh: &latchkey_engine::store::RefreshTokenRecord,
+                next_access: &latchkey_engine::store::AccessTokenRecord,
+                now: OffsetDateTime,
+            ) -> Result<latchkey_engine::store::RotateOutcome, StoreError> {
+                use latchkey_engine::store::RotateOutcome;
+                const OP: &str = "rotate_refresh_token";
+                let now = codec::secs(now);
+                let mut tx = self.pool.begin().await.map_err(map_err(OP))?;
+                let won: Option<(Vec<u8>,)> = sqlx::query_as(sql::USE_REFRESH)
+                    .bind(presented.as_bytes().as_slice())
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err(OP))?;
+                if won.is_none() {
+                    tx.rollback().await.map_err(map_err(OP))?;
+                    let used: Option<(Vec<u8>,)> = sqlx::query_as(sql::REFRESH_STATUS)
+                        .bind(presented.as_bytes().as_slice())
+                        .bind(now)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err(OP))?;
+                    return match used {
+                        Some((grant_id,)) => {
+                            Ok(RotateOutcome::Replayed(codec::grant_id_of(&grant_id)?))
+                        }
+                        None => Ok(RotateOutcome::Unknown),
+                    };
+                }
+                Self::insert_refresh_in(&mut tx, next_refresh, OP).await?;
+                if !Self::insert_access_in(&mut tx, next_access, OP).await? {
+                    // The grant was revoked between the two statements: nothing is live.
+                    return Ok(RotateOutcome::Unknown);
+                }
+                tx.commit().await.map_err(map_err(OP))?;
+                Ok(RotateOutcome::Rotated)
+            }
+
+            async fn insert_access_token(
+                &self,
+                access: &latchkey_engine::store::AccessTokenRecord,
+            ) -> Result<(), StoreError> {
+                const OP: &str = "insert_access_token";
+                let mut conn = self.pool.acquire().await.map_err(map_err(OP))?;
+                if Self::insert_access_in(&mut conn, access, OP).await? {
+                    Ok(())
+                } else {
+                    Err(StoreError::GrantRevoked)
+                }
+            }
+
+            async fn revoke_access_token(&self, digest: &SecretDigest) -> Result<bool, StoreError> {
+                let done = sqlx::query(sql::REVOKE_ACCESS)
+                    .bind(digest.as_bytes().as_slice())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err("revoke_access_token"))?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn revoke_grant(
+                &self,
+                grant_id: &latchkey_engine::GrantId,
+            ) -> Result<(), StoreError> {
+                sqlx::query(sql::REVOKE_GRANT)
+                    .bind(grant_id.as_bytes().as_slice())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err("revoke_grant"))?;
+                Ok(())
+            }
+
+            async fn revoke_client_grants(
+                &self,
+                client_id: &latchkey_engine::types::ClientId,
+            ) -> Result<u64, StoreError> {
+                self.revoke_matching(
+                    [
+                        sql::DROP_CLIENT_CODES,
+                        sql::REVOKE_CLIENT_IN_FLIGHT,
+                        sql::REVOKE_CLIENT_GRANTS,
+                    ],
+                    client_id.as_str(),
+                    "revoke_client_grants",
+                )
+                .await
+            }
+
+            async fn revoke_subject_grants(
+                &self,
+                subject: &latchkey_engine::Subject,
+            ) -> Result<u64, StoreError> {
+                self.revoke_matching(
+                    [
+                        sql::DROP_SUBJECT_CODES,
+                        sql::REVOKE_SUBJECT_IN_FLIGHT,
+                        sql::REVOKE_SUBJECT_GRANTS,
+                    ],
+                    subject.as_str(),
+                    "revoke_subject_grants",
+                )
+                .await
+            }
+        }
+    };
+}
+
+pub(crate) use impl_token_store;

@@ -1,0 +1,210 @@
+//! The PostgreSQL backend passes the conformance kit, each test in a fresh schema of the
+//! database named by `LATCHKEY_TEST_POSTGRES_URL` (skipped when it is unset), including
+//! with two separate pools racing on one schema as two processes would; and a store whose
+//! server is unreachable answers `StoreError::Unavailable` instead of panicking.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use latchkey_engine::store::{ClientStore, CodeStore, StoreError};
+use latchkey_sqlx::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use latchkey_sqlx::sqlx::{self, Executor};
+use latchkey_sqlx::PostgresStore;
+
+const URL_VAR: &str = "LATCHKEY_TEST_POSTGRES_URL";
+
+/// A schema created for one test and dropped when the test ends.
+struct TestSchema {
+    url: String,
+    name: String,
+}
+
+impl TestSchema {
+    /// `None` (after saying so) when no test database is configured.
+    async fn create() -> Option<Self> {
+        let Ok(url) = std::env::var(URL_VAR) else {
+            println!("skipped: {URL_VAR} not set");
+            return None;
+        };
+        let name = format!("lk_test_{}", common::random_hex(6));
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        admin
+            .execute(format!("CREATE SCHEMA {name}").as_str())
+            .await
+            .unwrap();
+        admin.close().await;
+        Some(Self { url, name })
+    }
+
+    /// A store whose connections keep their tables in this schema.
+    async fn store(&self) -> PostgresStore {
+        let options = PgConnectOptions::from_str(&self.url)
+            .unwrap()
+            .options([("search_path", self.name.as_str())]);
+        PostgresStore::connect_with(options).await.unwrap()
+    }
+
+    async fn drop_schema(self) {
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.url)
+            .await
+            .unwrap();
+        admin
+            .execute(format!("DROP SCHEMA {} CASCADE", self.name).as_str())
+            .await
+            .unwrap();
+        admin.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_store_passes_the_kit() {
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let store = schema.store().await;
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    let seeded = common::seeded_client();
+    store.put_client(&seeded).await.unwrap();
+    let public = common::public_client();
+    store.put_client(&public).await.unwrap();
+    let got = store.get_client(&public.id).await.unwrap().unwrap();
+    assert_eq!((got.secret, got.scope), (None, public.scope));
+
+    let store = Arc::new(store);
+    latchkey_testkit::run_conformance(Arc::clone(&store), Some(&seeded)).await;
+    latchkey_testkit::run_conformance(Arc::clone(&store), Some(&seeded)).await;
+    store.pool().close().await;
+    schema.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_pools_on_one_schema_have_exactly_one_winner() {
+    use latchkey_engine::store::{ConsumeOutcome, TokenStore};
+
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let first = Arc::new(schema.store().await);
+    first.migrate().await.unwrap();
+    let second = Arc::new(schema.store().await);
+    // Both "processes" run the whole kit on the same tables, one after the other (the
+    // kit's purge counts assume nobody else purges the store at the same moment).
+    latchkey_testkit::run_conformance(Arc::clone(&first), None).await;
+    latchkey_testkit::run_conformance(Arc::clone(&second), None).await;
+
+    // And 64 consumers of one code, split across the two pools.
+    let now =
+        time::OffsetDateTime::from_unix_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
+            .unwrap();
+    let grant = latchkey_engine::Grant {
+        id: latchkey_engine::GrantId::generate().unwrap(),
+        client_id: common::seeded_client().id,
+        subject: Some(latchkey_engine::Subject::new("alice").unwrap()),
+        scope: latchkey_engine::types::Scope::parse("openid").unwrap(),
+        authentication: None,
+        created_at: now,
+        refresh_expires_at: None,
+    };
+    let code = latchkey_engine::store::CodeRecord {
+        digest: latchkey_engine::pkce::SecretDigest::of(&common::random_hex(32)),
+        grant: grant.clone(),
+        redirect_uri: latchkey_engine::types::RedirectUri::parse("https://app.example/cb").unwrap(),
+        redirect_uri_sent: true,
+        code_challenge: None,
+        nonce: None,
+        issued_at: now,
+        expires_at: now + time::Duration::minutes(5),
+    };
+    first.insert_code(&code).await.unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(64));
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            let store = if i % 2 == 0 {
+                Arc::clone(&first)
+            } else {
+                Arc::clone(&second)
+            };
+            let barrier = Arc::clone(&barrier);
+            let digest = code.digest;
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.consume_code(&digest, now).await.unwrap()
+            })
+        })
+        .collect();
+    let outcomes: Vec<ConsumeOutcome> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let winners = outcomes
+        .iter()
+        .filter(|o| matches!(o, ConsumeOutcome::Consumed(_)))
+        .count();
+    assert_eq!(winners, 1, "{outcomes:?}");
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, ConsumeOutcome::Consumed(_))
+            || *o == ConsumeOutcome::AlreadyUsed(grant.id)));
+    // A revocation through one pool is seen through the other.
+    second.revoke_grant(&grant.id).await.unwrap();
+    let access = latchkey_engine::store::AccessTokenRecord {
+        digest: latchkey_engine::pkce::SecretDigest::of(&common::random_hex(32)),
+        grant_id: grant.id,
+        scope: grant.scope.clone(),
+        issued_at: now,
+        expires_at: now + time::Duration::hours(1),
+    };
+    assert!(matches!(
+        first.insert_grant(&grant, &access, None).await,
+        Err(StoreError::GrantRevoked)
+    ));
+
+    first.pool().close().await;
+    second.pool().close().await;
+    schema.drop_schema().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable_not_a_panic() {
+    let url = "postgres://postgres@127.0.0.1:1/test";
+    let started = Instant::now();
+    match PostgresStore::connect(url).await {
+        Err(StoreError::Unavailable(message)) => assert!(!message.contains("postgres://")),
+        other => panic!("expected Unavailable, got {:?}", other.map(|_| "a store")),
+    }
+    let store = PostgresStore::connect_lazy(url).unwrap();
+    let id = latchkey_engine::types::ClientId::new("anyone").unwrap();
+    assert!(matches!(
+        store.get_client(&id).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    let digest = latchkey_engine::pkce::SecretDigest::of("code");
+    let now = time::OffsetDateTime::now_utc();
+    assert!(matches!(
+        store.consume_code(&digest, now).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(started.elapsed() < Duration::from_secs(20), "fails fast");
+}
+
+#[tokio::test]
+async fn a_malformed_url_is_an_error_without_the_url() {
+    match PostgresStore::connect_lazy("postgres://user:hunter2@[bad") {
+        Err(err) => assert!(!err.to_string().contains("hunter2"), "{err}"),
+        Ok(_) => panic!("a malformed URL was accepted"),
+    }
+    let _ = sqlx::Error::PoolClosed;
+}

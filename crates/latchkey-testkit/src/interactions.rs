@@ -1,0 +1,85 @@
+//! `InteractionStore` contracts: an interaction is readable until it expires, refused
+//! when stored twice under one id, and `take_interaction` hands it out at most once.
+
+use latchkey_engine::store::Storage;
+use time::Duration;
+
+use crate::check::{duplicate, ok, same};
+use crate::fixtures;
+
+const PUT: &str = "InteractionStore::put_interaction";
+const GET: &str = "InteractionStore::get_interaction";
+const TAKE: &str = "InteractionStore::take_interaction";
+
+pub(crate) async fn check<S: Storage + ?Sized>(store: &S) {
+    let now = fixtures::now();
+    let id = fixtures::digest();
+    let record = fixtures::interaction(now);
+    ok(store.put_interaction(&id, &record).await, PUT);
+
+    let got = ok(store.get_interaction(&id, now).await, GET);
+    same(
+        got.as_ref(),
+        Some(&record),
+        &format!("{GET}: returns the stored record"),
+    );
+    let again = ok(store.get_interaction(&id, now).await, GET);
+    same(
+        again.as_ref(),
+        Some(&record),
+        &format!("{GET}: does not consume"),
+    );
+    let at_expiry = ok(store.get_interaction(&id, record.expires_at).await, GET);
+    same(
+        at_expiry,
+        None,
+        &format!("{GET}: nothing at or after expires_at"),
+    );
+
+    duplicate(
+        store
+            .put_interaction(&id, &fixtures::interaction(now))
+            .await,
+        &format!("{PUT}: a second record under the same id is a Duplicate"),
+    );
+
+    let unknown = ok(store.take_interaction(&fixtures::digest(), now).await, TAKE);
+    same(unknown, None, &format!("{TAKE}: unknown id gives None"));
+    let unknown = ok(store.get_interaction(&fixtures::digest(), now).await, GET);
+    same(unknown, None, &format!("{GET}: unknown id gives None"));
+
+    let taken = ok(store.take_interaction(&id, now).await, TAKE);
+    same(
+        taken.as_ref(),
+        Some(&record),
+        &format!("{TAKE}: returns the stored record"),
+    );
+    let twice = ok(store.take_interaction(&id, now).await, TAKE);
+    same(
+        twice,
+        None,
+        &format!("{TAKE}: returns an interaction at most once"),
+    );
+    let after = ok(store.get_interaction(&id, now).await, GET);
+    same(after, None, &format!("{GET}: a taken interaction is gone"));
+
+    let expired_id = fixtures::digest();
+    let expired = fixtures::interaction(now);
+    ok(store.put_interaction(&expired_id, &expired).await, PUT);
+    let late = expired.expires_at + Duration::seconds(1);
+    let got = ok(store.take_interaction(&expired_id, late).await, TAKE);
+    same(
+        got,
+        None,
+        &format!("{TAKE}: an expired interaction is not returned"),
+    );
+    let got = ok(
+        store.get_interaction(&expired_id, expired.expires_at).await,
+        GET,
+    );
+    same(
+        got,
+        None,
+        &format!("{GET}: an expired interaction is not returned"),
+    );
+}
