@@ -57,8 +57,9 @@ pub struct PurgeReport {
 pub trait Maintenance: Send + Sync {
     /// Deletes records that can no longer be used at `now`: expired interactions; codes
     /// whose replay-detection window (`expires_at` + `code_replay_window`) has passed;
-    /// tokens past their expiry. A consumed code is kept until its window passes, so a
-    /// late replay is still recognised and its grant revoked.
+    /// tokens past their expiry or belonging to a revoked grant; grants with no token
+    /// left. A consumed code is kept until its window passes, so a late replay is still
+    /// recognised and its grant revoked. Revocation records themselves are kept.
     async fn purge_expired(
         &self,
         now: OffsetDateTime,

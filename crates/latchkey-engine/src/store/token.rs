@@ -52,7 +52,8 @@ pub enum RotateOutcome {
 /// Keeps grants and their tokens.
 ///
 /// Contract: a token is *live* while it is not revoked, not expired at the `now` given,
-/// and its grant is not revoked. Lookups return only live tokens (refresh lookups also
+/// and its grant is not revoked. Stores may keep times at whole-second precision (a token
+/// may then count as expired up to a second early, never late). Lookups return only live tokens (refresh lookups also
 /// return used ones, so the caller can recognise a replay). `rotate_refresh_token`
 /// rotates each refresh token at most once, even for concurrent callers in different
 /// processes. Revoking a grant is permanent: tokens added to a revoked grant afterwards
@@ -87,6 +88,7 @@ pub trait TokenStore: Send + Sync {
     /// Atomically: if the refresh token `presented` is live and unused, marks it used and
     /// stores `next_refresh` and `next_access` for the same grant ([`RotateOutcome::Rotated`]);
     /// if it was used before, changes nothing and answers [`RotateOutcome::Replayed`].
+    /// The caller guarantees the successors carry the presented token's grant id.
     async fn rotate_refresh_token(
         &self,
         presented: &SecretDigest,
@@ -95,21 +97,26 @@ pub trait TokenStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<RotateOutcome, StoreError>;
 
-    /// Stores an access token for an existing grant (client-credentials reuse, tests).
+    /// Stores an access token for a grant. Refused with [`StoreError::GrantRevoked`] when
+    /// the grant is revoked; for a grant id never stored the token is kept but never live.
     async fn insert_access_token(&self, access: &AccessTokenRecord) -> Result<(), StoreError>;
 
-    /// Revokes one access token. Answers whether a live token was revoked.
+    /// Revokes one access token. Answers whether a token with that digest was stored
+    /// (live or not).
     async fn revoke_access_token(&self, digest: &SecretDigest) -> Result<bool, StoreError>;
 
     /// Revokes a grant and so every access and refresh token of it, now and later.
     /// Revoking an id that is not stored yet still records the revocation.
     async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError>;
 
-    /// Revokes every grant of a client, and every authorization code of the client not yet
-    /// redeemed (so no new grant can appear from them). Answers how many grants were revoked.
+    /// Revokes every grant of a client, deletes every authorization code of the client not
+    /// yet redeemed, and revokes the grant ids of the client's codes that were consumed but
+    /// whose grant is not stored yet (a redemption in flight), so no new grant can appear
+    /// from them. Answers how many stored grants were revoked.
     async fn revoke_client_grants(&self, client_id: &ClientId) -> Result<u64, StoreError>;
 
-    /// Revokes every grant of a subject, and every authorization code issued for the
-    /// subject not yet redeemed. Answers how many grants were revoked.
+    /// Revokes every grant of a subject, with the subject's codes treated exactly as
+    /// [`TokenStore::revoke_client_grants`] treats a client's. Answers how many stored
+    /// grants were revoked.
     async fn revoke_subject_grants(&self, subject: &Subject) -> Result<u64, StoreError>;
 }
