@@ -8,10 +8,10 @@ use http::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_LENGTH};
 use http::{Method, StatusCode};
 use latchkey_types::{ErrorCode, ErrorResponse, Scope};
 
-use crate::authorize::InteractionHandler;
 use crate::bearer::{BearerError, BearerGrant};
 use crate::endpoint::HttpRequest;
 use crate::engine::Engine;
+use crate::interaction::InteractionHandler;
 use crate::metadata::{
     AUTHORIZE_PATH, INTROSPECT_PATH, JWKS_PATH, METADATA_PATH, REVOKE_PATH, TOKEN_PATH,
 };

@@ -1,81 +1,22 @@
 //! The authorization endpoint (RFC 6749 §4.1.1–4.1.2, RFC 9207), in two steps. *Begin*
 //! validates the request — client and redirect URI first, since nothing may be redirected
 //! to an unverified URI — and stores a pending interaction. The integrator's own login and
-//! consent pages then load it and hand back a [`Decision`]; *finish* checks the decision
-//! against the scopes' required authentication levels and redirects with `code`, `state`
-//! and `iss` (or `access_denied`).
-
-use std::fmt;
+//! consent pages then load it and hand back a [`crate::Decision`], which
+//! [`Engine::finish_authorization`] applies.
 
 use http::StatusCode;
-use latchkey_pkce::{random_token, CodeChallenge, CodeChallengeMethod, SecretDigest};
+use latchkey_pkce::{random_token, CodeChallenge, CodeChallengeMethod};
 use latchkey_types::{
     AuthorizationRequest, AuthorizationRequestError, ClientId, ErrorCode, ErrorResponse, GrantType,
-    RedirectUri, Scope,
+    RedirectUri,
 };
 
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::events::Event;
-use crate::grant::{Authentication, Grant, GrantId, Subject};
-use crate::policy::{PkceRequirement, ScopeRule};
+use crate::interaction::{InteractionHandler, InteractionId, PendingInteraction};
+use crate::policy::PkceRequirement;
 use crate::response::{self, HttpResponse};
-use crate::store::{Client, CodeRecord, InteractionRecord};
-
-/// The handle of a pending interaction, carried by the integrator's login and consent
-/// pages. Unguessable (256 bits); the store keeps only its digest. `Debug` redacts it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct InteractionId(String);
-
-impl InteractionId {
-    /// Wraps a handle received from a login or consent form.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The handle, to embed in a form or URL.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub(crate) fn digest(&self) -> SecretDigest {
-        SecretDigest::of(&self.0)
-    }
-}
-
-impl fmt::Debug for InteractionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("InteractionId([redacted])")
-    }
-}
-
-/// A validated authorization request waiting for login and consent.
-#[derive(Debug, Clone)]
-pub struct PendingInteraction {
-    /// The handle to carry through the login and consent pages.
-    pub id: InteractionId,
-    /// The requesting client's id.
-    pub client_id: ClientId,
-    /// The requesting client's display name.
-    pub client_name: String,
-    /// The scope requested.
-    pub scope: Scope,
-    /// The declared rules (description, required level) of each requested scope that has one.
-    pub scope_rules: Vec<ScopeRule>,
-    /// The request as stored.
-    pub record: InteractionRecord,
-}
-
-impl PendingInteraction {
-    /// The `acr` values required by the requested scopes (the integrator should have the
-    /// user reach the strongest of them before approving those scopes).
-    pub fn required_acrs(&self) -> Vec<&str> {
-        self.scope_rules
-            .iter()
-            .filter_map(|r| r.required_acr.as_deref())
-            .collect()
-    }
-}
+use crate::store::{Client, InteractionRecord};
 
 /// What *begin* decided.
 #[derive(Debug)]
@@ -95,29 +36,9 @@ pub enum AuthorizationStart {
     },
 }
 
-/// The approval of an authorization request by its resource owner.
-#[derive(Debug, Clone)]
-pub struct Approval {
-    /// Who approved.
-    pub subject: Subject,
-    /// What was granted: a non-empty subset of the requested scope.
-    pub scope: Scope,
-    /// How the subject authenticated.
-    pub authentication: Authentication,
-}
-
-/// The integrator's answer to a pending interaction.
-#[derive(Debug, Clone)]
-pub enum Decision {
-    /// The resource owner approved.
-    Approve(Approval),
-    /// The resource owner refused (redirects with `access_denied`).
-    Deny,
-}
-
 /// Builds `redirect_uri` plus response parameters, keeping any query the registered URI
 /// has (RFC 6749 §3.1.2: "MUST retain the query component").
-fn redirect_with(redirect_uri: &RedirectUri, params: &[(&str, &str)]) -> HttpResponse {
+pub(crate) fn redirect_with(redirect_uri: &RedirectUri, params: &[(&str, &str)]) -> HttpResponse {
     let base = redirect_uri.as_str();
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (name, value) in params {
@@ -149,7 +70,7 @@ fn page_for(error: &Error) -> AuthorizationStart {
 }
 
 impl Engine {
-    fn redirect_error(
+    pub(crate) fn redirect_error(
         &self,
         redirect_uri: &RedirectUri,
         error: &ErrorResponse,
@@ -272,7 +193,7 @@ impl Engine {
             expires_at: now + self.inner.policy.interaction_ttl,
         };
         let id = match random_token() {
-            Ok(value) => InteractionId(value),
+            Ok(value) => InteractionId::new(value),
             Err(_) => return page_for(&Error::Randomness),
         };
         if let Err(e) = self
@@ -364,146 +285,6 @@ impl Engine {
             .await?
             .map_or_else(|| record.client_id.as_str().to_owned(), |c| c.name);
         Ok(Some(self.pending(id.clone(), name, record)))
-    }
-
-    /// Step two: applies the resource owner's decision and answers with the `303`
-    /// redirect to send. An approval that grants a scope requiring a stronger
-    /// authentication than reached is refused with [`Error::InsufficientAuthentication`]
-    /// and the interaction stays pending, so the user can step up and approve again.
-    pub async fn finish_authorization(
-        &self,
-        id: &InteractionId,
-        decision: Decision,
-    ) -> Result<HttpResponse, Error> {
-        let now = self.now();
-        let digest = id.digest();
-        let store = &self.inner.store;
-        let pending = store
-            .get_interaction(&digest, now)
-            .await?
-            .ok_or(Error::UnknownInteraction)?;
-        if let Decision::Approve(approval) = &decision {
-            self.check_approval(&pending, approval)?;
-        }
-        // Taking the interaction is the atomic step: a double submit finishes once.
-        let record = store
-            .take_interaction(&digest, now)
-            .await?
-            .ok_or(Error::UnknownInteraction)?;
-        let approval = match decision {
-            Decision::Deny => {
-                self.emit(Event::AuthorizationDenied {
-                    client_id: record.client_id.clone(),
-                });
-                let error = ErrorResponse::new(ErrorCode::AccessDenied)
-                    .with_description("the resource owner denied the request");
-                return Ok(
-                    match self.redirect_error(&record.redirect_uri, &error, record.state.as_ref()) {
-                        AuthorizationStart::Redirect(response) => response,
-                        _ => response::error(&Error::UnknownInteraction, self.issuer()),
-                    },
-                );
-            }
-            Decision::Approve(approval) => approval,
-        };
-        let code = random_token().map_err(|_| Error::Randomness)?;
-        let grant = Grant {
-            id: GrantId::generate()?,
-            client_id: record.client_id.clone(),
-            subject: Some(approval.subject.clone()),
-            scope: approval.scope.clone(),
-            authentication: Some(approval.authentication.clone()),
-            created_at: now,
-            refresh_expires_at: Some(now + self.inner.policy.refresh_absolute_ttl),
-        };
-        let code_record = CodeRecord {
-            digest: SecretDigest::of(&code),
-            grant,
-            redirect_uri: record.redirect_uri.clone(),
-            redirect_uri_sent: record.redirect_uri_sent,
-            code_challenge: record.code_challenge.clone(),
-            nonce: record.nonce.clone(),
-            issued_at: now,
-            expires_at: now + self.inner.policy.code_ttl,
-        };
-        store.insert_code(&code_record).await?;
-        self.emit(Event::AuthorizationApproved {
-            client_id: record.client_id.clone(),
-            subject: approval.subject,
-            scope: approval.scope,
-            acr: approval.authentication.acr,
-        });
-        self.emit(Event::CodeIssued {
-            client_id: record.client_id.clone(),
-            grant_id: code_record.grant.id,
-        });
-        let mut params = vec![("code", code.as_str())];
-        if let Some(state) = &record.state {
-            params.push(("state", state.as_str()));
-        }
-        // RFC 9207 §2: the iss parameter identifies the issuer to the client (mix-up defence).
-        params.push(("iss", self.issuer()));
-        Ok(redirect_with(&record.redirect_uri, &params))
-    }
-
-    fn check_approval(
-        &self,
-        pending: &InteractionRecord,
-        approval: &Approval,
-    ) -> Result<(), Error> {
-        if approval.scope.is_empty() || !approval.scope.is_subset_of(&pending.scope) {
-            return Err(Error::InvalidDecision(
-                "the granted scope must be a non-empty subset of the requested scope",
-            ));
-        }
-        let policy = &self.inner.policy;
-        for scope in approval.scope.iter() {
-            if let Some(required) = policy
-                .scope_rule(scope)
-                .and_then(|r| r.required_acr.as_deref())
-            {
-                if !crate::acr::satisfies(
-                    &policy.acr_ranking,
-                    &approval.authentication.acr,
-                    required,
-                ) {
-                    return Err(Error::InsufficientAuthentication {
-                        required: required.to_owned(),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What the adapters do with a valid authorization request: hand the browser to the
-/// integrator's login and consent pages. Framework-free so both adapters share one.
-pub trait InteractionHandler: Send + Sync + 'static {
-    /// The response that starts login and consent for `pending` (typically a 303 to the
-    /// login page, binding the interaction to the browser with a cookie).
-    fn start(&self, pending: PendingInteraction) -> HttpResponse;
-}
-
-/// The default [`InteractionHandler`]: `303` to `login_url` with the interaction id in
-/// the `interaction` query parameter.
-#[derive(Debug, Clone)]
-pub struct RedirectToLogin {
-    /// The integrator's login page.
-    pub login_url: String,
-}
-
-impl InteractionHandler for RedirectToLogin {
-    fn start(&self, pending: PendingInteraction) -> HttpResponse {
-        let separator = if self.login_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("interaction", pending.id.as_str())
-            .finish();
-        response::redirect(&format!("{}{separator}{query}", self.login_url))
     }
 }
 

@@ -32,9 +32,11 @@ mod endpoint;
 mod engine;
 mod error;
 pub mod events;
+mod finish;
 mod grant;
 mod grants;
 mod incident;
+mod interaction;
 mod introspection;
 mod issue;
 pub mod jwt;
@@ -48,15 +50,15 @@ pub mod store;
 pub mod throttle;
 mod token_endpoint;
 
-pub use authorize::{
-    Approval, AuthorizationStart, Decision, InteractionHandler, InteractionId, PendingInteraction,
-    RedirectToLogin,
-};
+pub use authorize::AuthorizationStart;
 pub use bearer::{BearerError, BearerGrant};
 pub use endpoint::HttpRequest;
 pub use engine::{AccessTokenFormat, Engine, EngineBuilder};
 pub use error::{Error, WireError};
 pub use grant::{Authentication, Grant, GrantId, Subject};
+pub use interaction::{
+    Approval, Decision, InteractionHandler, InteractionId, PendingInteraction, RedirectToLogin,
+};
 pub use memory::MemoryStore;
 pub use metadata::{
     AUTHORIZE_PATH, INTROSPECT_PATH, JWKS_PATH, METADATA_PATH, REVOKE_PATH, TOKEN_PATH,

@@ -1,0 +1,128 @@
+//! Finishing an authorization (RFC 6749 §4.1.2, RFC 9207): the resource owner's
+//! [`Decision`] is checked against the scopes' required authentication levels, the
+//! interaction is taken (atomically, so a double submit finishes once), and the browser is
+//! redirected with `code`, `state` and `iss` — or `error=access_denied`.
+
+use latchkey_pkce::{random_token, SecretDigest};
+use latchkey_types::{ErrorCode, ErrorResponse};
+
+use crate::authorize::{redirect_with, AuthorizationStart};
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::events::Event;
+use crate::grant::{Grant, GrantId};
+use crate::interaction::{Approval, Decision, InteractionId};
+use crate::response::{self, HttpResponse};
+use crate::store::{CodeRecord, InteractionRecord};
+
+impl Engine {
+    /// Step two: applies the resource owner's decision and answers with the `303`
+    /// redirect to send. An approval that grants a scope requiring a stronger
+    /// authentication than reached is refused with [`Error::InsufficientAuthentication`]
+    /// and the interaction stays pending, so the user can step up and approve again.
+    pub async fn finish_authorization(
+        &self,
+        id: &InteractionId,
+        decision: Decision,
+    ) -> Result<HttpResponse, Error> {
+        let now = self.now();
+        let digest = id.digest();
+        let store = &self.inner.store;
+        let pending = store
+            .get_interaction(&digest, now)
+            .await?
+            .ok_or(Error::UnknownInteraction)?;
+        if let Decision::Approve(approval) = &decision {
+            self.check_approval(&pending, approval)?;
+        }
+        // Taking the interaction is the atomic step: a double submit finishes once.
+        let record = store
+            .take_interaction(&digest, now)
+            .await?
+            .ok_or(Error::UnknownInteraction)?;
+        let approval = match decision {
+            Decision::Deny => {
+                self.emit(Event::AuthorizationDenied {
+                    client_id: record.client_id.clone(),
+                });
+                let error = ErrorResponse::new(ErrorCode::AccessDenied)
+                    .with_description("the resource owner denied the request");
+                return Ok(
+                    match self.redirect_error(&record.redirect_uri, &error, record.state.as_ref()) {
+                        AuthorizationStart::Redirect(response) => response,
+                        _ => response::error(&Error::UnknownInteraction, self.issuer()),
+                    },
+                );
+            }
+            Decision::Approve(approval) => approval,
+        };
+        let code = random_token().map_err(|_| Error::Randomness)?;
+        let grant = Grant {
+            id: GrantId::generate()?,
+            client_id: record.client_id.clone(),
+            subject: Some(approval.subject.clone()),
+            scope: approval.scope.clone(),
+            authentication: Some(approval.authentication.clone()),
+            created_at: now,
+            refresh_expires_at: Some(now + self.inner.policy.refresh_absolute_ttl),
+        };
+        let code_record = CodeRecord {
+            digest: SecretDigest::of(&code),
+            grant,
+            redirect_uri: record.redirect_uri.clone(),
+            redirect_uri_sent: record.redirect_uri_sent,
+            code_challenge: record.code_challenge.clone(),
+            nonce: record.nonce.clone(),
+            issued_at: now,
+            expires_at: now + self.inner.policy.code_ttl,
+        };
+        store.insert_code(&code_record).await?;
+        self.emit(Event::AuthorizationApproved {
+            client_id: record.client_id.clone(),
+            subject: approval.subject,
+            scope: approval.scope,
+            acr: approval.authentication.acr,
+        });
+        self.emit(Event::CodeIssued {
+            client_id: record.client_id.clone(),
+            grant_id: code_record.grant.id,
+        });
+        let mut params = vec![("code", code.as_str())];
+        if let Some(state) = &record.state {
+            params.push(("state", state.as_str()));
+        }
+        // RFC 9207 §2: the iss parameter identifies the issuer to the client (mix-up defence).
+        params.push(("iss", self.issuer()));
+        Ok(redirect_with(&record.redirect_uri, &params))
+    }
+
+    fn check_approval(
+        &self,
+        pending: &InteractionRecord,
+        approval: &Approval,
+    ) -> Result<(), Error> {
+        if approval.scope.is_empty() || !approval.scope.is_subset_of(&pending.scope) {
+            return Err(Error::InvalidDecision(
+                "the granted scope must be a non-empty subset of the requested scope",
+            ));
+        }
+        let policy = &self.inner.policy;
+        for scope in approval.scope.iter() {
+            if let Some(required) = policy
+                .scope_rule(scope)
+                .and_then(|r| r.required_acr.as_deref())
+            {
+                if !crate::acr::satisfies(
+                    &policy.acr_ranking,
+                    &approval.authentication.acr,
+                    required,
+                ) {
+                    return Err(Error::InsufficientAuthentication {
+                        required: required.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
