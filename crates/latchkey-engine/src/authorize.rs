@@ -40,12 +40,15 @@ pub enum AuthorizationStart {
 /// has (RFC 6749 §3.1.2: "MUST retain the query component").
 pub(crate) fn redirect_with(redirect_uri: &RedirectUri, params: &[(&str, &str)]) -> HttpResponse {
     let base = redirect_uri.as_str();
-    let mut query = form_urlencoded::Serializer::new(String::new());
+    let mut url = String::with_capacity(base.len() + 160);
+    url.push_str(base);
+    url.push(if base.contains('?') { '&' } else { '?' });
+    let start = url.len();
+    let mut query = form_urlencoded::Serializer::for_suffix(url, start);
     for (name, value) in params {
         query.append_pair(name, value);
     }
-    let separator = if base.contains('?') { '&' } else { '?' };
-    response::redirect(&format!("{base}{separator}{}", query.finish()))
+    response::redirect(&query.finish())
 }
 
 fn error_page(error: ErrorResponse, status: StatusCode) -> AuthorizationStart {
@@ -129,7 +132,7 @@ impl Engine {
 
     /// Step one: validates an authorization request's query string (without the `?`).
     pub async fn begin_authorization(&self, query: &str) -> AuthorizationStart {
-        let request = match AuthorizationRequest::parse(query) {
+        let mut request = match AuthorizationRequest::parse(query) {
             Ok(request) => request,
             Err(AuthorizationRequestError::Redirectable {
                 client_id,
@@ -166,10 +169,7 @@ impl Engine {
             );
         }
         // RFC 6749 §3.3: absent scope means the client's registered (default) scope.
-        let scope = request
-            .scope
-            .clone()
-            .unwrap_or_else(|| client.scope.clone());
+        let scope = request.scope.take().unwrap_or_else(|| client.scope.clone());
         if scope.is_empty() || !scope.is_subset_of(&client.scope) {
             return fail(
                 ErrorCode::InvalidScope,
@@ -182,13 +182,13 @@ impl Engine {
         };
         let now = self.now();
         let record = InteractionRecord {
-            client_id: client.id.clone(),
+            client_id: client.id,
             redirect_uri,
             redirect_uri_sent: request.redirect_uri.is_some(),
             scope,
-            state: request.state.clone(),
+            state: request.state,
             code_challenge,
-            nonce: request.nonce.clone(),
+            nonce: request.nonce,
             created_at: now,
             expires_at: now + self.inner.policy.interaction_ttl,
         };

@@ -92,8 +92,12 @@ impl Engine {
         self.inner.clock.now()
     }
 
-    pub(crate) fn emit(&self, event: Event) {
-        self.inner.events.emit(&event);
+    /// Reports an audit event, built only if the sink records events at all.
+    pub(crate) fn emit(&self, event: impl FnOnce() -> Event) {
+        let sink = &self.inner.events;
+        if sink.enabled() {
+            sink.emit(&event());
+        }
     }
 
     pub(crate) fn endpoint(&self, path: &str) -> String {

@@ -157,6 +157,13 @@ impl Event {
 pub trait EventSink: Send + Sync + 'static {
     /// Records one event.
     fn emit(&self, event: &Event);
+
+    /// Whether [`EventSink::emit`] would record anything at all. The engine builds an event
+    /// (cloning the identifiers it carries) only when this is `true`, so a sink that
+    /// discards everything costs nothing on the request path. Defaults to `true`.
+    fn enabled(&self) -> bool {
+        true
+    }
 }
 
 /// Emits each event as a `tracing` event with target `latchkey::audit`; alerts at WARN,
@@ -165,6 +172,11 @@ pub trait EventSink: Send + Sync + 'static {
 pub struct TracingSink;
 
 impl EventSink for TracingSink {
+    /// `false` when no `tracing` subscriber would record a `latchkey::audit` event.
+    fn enabled(&self) -> bool {
+        tracing::enabled!(target: "latchkey::audit", tracing::Level::WARN)
+    }
+
     fn emit(&self, event: &Event) {
         if event.is_alert() {
             tracing::warn!(target: "latchkey::audit", event = event.name(), detail = ?event);
@@ -180,6 +192,10 @@ pub struct NullSink;
 
 impl EventSink for NullSink {
     fn emit(&self, _event: &Event) {}
+
+    fn enabled(&self) -> bool {
+        false
+    }
 }
 
 /// Queues events on a bounded channel for a consumer (a task writing to a database or a
@@ -275,6 +291,15 @@ mod tests {
         sink.emit(&event());
         assert_eq!(sink.dropped(), 1);
         assert_eq!(receiver.try_recv().unwrap(), event());
+    }
+
+    #[test]
+    fn only_sinks_that_record_say_they_are_enabled() {
+        assert!(!NullSink.enabled());
+        // No tracing subscriber is installed in unit tests.
+        assert!(!TracingSink.enabled());
+        assert!(RecordingSink::new().enabled());
+        assert!(ChannelSink::new(1).0.enabled());
     }
 
     #[test]

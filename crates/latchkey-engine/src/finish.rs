@@ -42,7 +42,7 @@ impl Engine {
             .ok_or(Error::UnknownInteraction)?;
         let approval = match decision {
             Decision::Deny => {
-                self.emit(Event::AuthorizationDenied {
+                self.emit(|| Event::AuthorizationDenied {
                     client_id: record.client_id.clone(),
                 });
                 let error = ErrorResponse::new(ErrorCode::AccessDenied)
@@ -57,43 +57,62 @@ impl Engine {
             Decision::Approve(approval) => approval,
         };
         let code = random_token().map_err(|_| Error::Randomness)?;
-        let grant = Grant {
-            id: GrantId::generate()?,
-            client_id: record.client_id.clone(),
-            subject: Some(approval.subject.clone()),
-            scope: approval.scope.clone(),
-            authentication: Some(approval.authentication.clone()),
-            created_at: now,
-            refresh_expires_at: Some(now + self.inner.policy.refresh_absolute_ttl),
-        };
+        // The taken record and the approval are owned here: their parts move into the
+        // code record instead of being copied.
+        let InteractionRecord {
+            client_id,
+            redirect_uri,
+            redirect_uri_sent,
+            state,
+            code_challenge,
+            nonce,
+            ..
+        } = record;
+        let Approval {
+            subject,
+            scope,
+            authentication,
+        } = approval;
         let code_record = CodeRecord {
             digest: SecretDigest::of(&code),
-            grant,
-            redirect_uri: record.redirect_uri.clone(),
-            redirect_uri_sent: record.redirect_uri_sent,
-            code_challenge: record.code_challenge.clone(),
-            nonce: record.nonce.clone(),
+            grant: Grant {
+                id: GrantId::generate()?,
+                client_id,
+                subject: Some(subject),
+                scope,
+                authentication: Some(authentication),
+                created_at: now,
+                refresh_expires_at: Some(now + self.inner.policy.refresh_absolute_ttl),
+            },
+            redirect_uri,
+            redirect_uri_sent,
+            code_challenge,
+            nonce,
             issued_at: now,
             expires_at: now + self.inner.policy.code_ttl,
         };
         store.insert_code(&code_record).await?;
-        self.emit(Event::AuthorizationApproved {
-            client_id: record.client_id.clone(),
-            subject: approval.subject,
-            scope: approval.scope,
-            acr: approval.authentication.acr,
-        });
-        self.emit(Event::CodeIssued {
-            client_id: record.client_id.clone(),
-            grant_id: code_record.grant.id,
+        let grant = &code_record.grant;
+        // Both are `Some`: set just above from the approval.
+        if let (Some(subject), Some(authentication)) = (&grant.subject, &grant.authentication) {
+            self.emit(|| Event::AuthorizationApproved {
+                client_id: grant.client_id.clone(),
+                subject: subject.clone(),
+                scope: grant.scope.clone(),
+                acr: authentication.acr.clone(),
+            });
+        }
+        self.emit(|| Event::CodeIssued {
+            client_id: grant.client_id.clone(),
+            grant_id: grant.id,
         });
         let mut params = vec![("code", code.as_str())];
-        if let Some(state) = &record.state {
+        if let Some(state) = &state {
             params.push(("state", state.as_str()));
         }
         // RFC 9207 §2: the iss parameter identifies the issuer to the client (mix-up defence).
         params.push(("iss", self.issuer()));
-        Ok(redirect_with(&record.redirect_uri, &params))
+        Ok(redirect_with(&code_record.redirect_uri, &params))
     }
 
     fn check_approval(

@@ -14,7 +14,7 @@ impl Engine {
     /// client out for good, also remove or disable it in your client store.
     pub async fn revoke_client(&self, client_id: &ClientId) -> Result<u64, Error> {
         let grants = self.inner.store.revoke_client_grants(client_id).await?;
-        self.emit(Event::ClientRevoked {
+        self.emit(|| Event::ClientRevoked {
             client_id: client_id.clone(),
             grants,
         });
@@ -24,7 +24,7 @@ impl Engine {
     /// Revokes every grant `subject` gave, and their unredeemed authorization codes.
     pub async fn revoke_subject(&self, subject: &Subject) -> Result<u64, Error> {
         let grants = self.inner.store.revoke_subject_grants(subject).await?;
-        self.emit(Event::SubjectRevoked {
+        self.emit(|| Event::SubjectRevoked {
             subject: subject.clone(),
             grants,
         });

@@ -69,7 +69,7 @@ impl Engine {
                 (TokenKind::Refresh, grant.id)
             }
         };
-        self.emit(Event::TokenRevoked {
+        self.emit(|| Event::TokenRevoked {
             client_id: client.id,
             kind,
             grant_id,

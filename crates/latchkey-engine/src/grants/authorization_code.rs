@@ -31,7 +31,7 @@ impl Engine {
             // all tokens previously issued based on that authorization code."
             ConsumeOutcome::AlreadyUsed(grant_id) => {
                 store.revoke_grant(&grant_id).await?;
-                self.emit(Event::CodeReplayDetected { grant_id });
+                self.emit(|| Event::CodeReplayDetected { grant_id });
                 return Err(Error::InvalidGrant("authorization code already used"));
             }
             ConsumeOutcome::Expired => {
@@ -76,7 +76,7 @@ impl Engine {
             }
             (None, None) => {}
         }
-        let grant = record.grant.clone();
+        let grant = record.grant;
         let with_refresh = client.allows_grant(GrantType::RefreshToken);
         let minted = self.mint(&grant, &grant.scope, with_refresh, now)?;
         match store
@@ -91,11 +91,11 @@ impl Engine {
             Err(StoreError::GrantRevoked) => {}
             Err(e) => return Err(e.into()),
         }
-        self.emit(Event::CodeRedeemed {
+        self.emit(|| Event::CodeRedeemed {
             client_id: client.id.clone(),
             grant_id: grant.id,
         });
-        self.emit(Event::TokenIssued {
+        self.emit(|| Event::TokenIssued {
             client_id: client.id.clone(),
             grant_id: grant.id,
             grant_type: GrantType::AuthorizationCode,

@@ -54,7 +54,7 @@ impl Engine {
             .store
             .insert_grant(&grant, &minted.access, None)
             .await?;
-        self.emit(Event::TokenIssued {
+        self.emit(|| Event::TokenIssued {
             client_id: client.id.clone(),
             grant_id: grant.id,
             grant_type: GrantType::ClientCredentials,

@@ -62,11 +62,11 @@ impl Engine {
                 ))
             }
         }
-        self.emit(Event::RefreshRotated {
+        self.emit(|| Event::RefreshRotated {
             client_id: client.id.clone(),
             grant_id: grant.id,
         });
-        self.emit(Event::TokenIssued {
+        self.emit(|| Event::TokenIssued {
             client_id: client.id.clone(),
             grant_id: grant.id,
             grant_type: GrantType::RefreshToken,
@@ -84,7 +84,7 @@ impl Engine {
         grant_id: crate::grant::GrantId,
     ) -> Result<TokenResponse, Error> {
         self.inner.store.revoke_grant(&grant_id).await?;
-        self.emit(Event::RefreshReplayDetected {
+        self.emit(|| Event::RefreshReplayDetected {
             client_id: client.id.clone(),
             grant_id,
         });
