@@ -1,5 +1,5 @@
 //! The latchkey demo authorization server on actix-web. Run with:
-//! `cargo run --release -p demo-actix -- [--addr 127.0.0.1:8080] [--config demo.toml] [--store memory]`
+//! `cargo run --release -p demo-actix -- [--addr 127.0.0.1:8080] [--config demo.toml] [--store memory|sqlite:PATH|postgres://...]`
 //!
 //! Prints exactly one line, `listening on http://ADDR`, once it accepts connections, then
 //! serves until killed.

@@ -1,5 +1,5 @@
 //! The latchkey demo authorization server on axum. Run with:
-//! `cargo run --release -p demo-axum -- [--addr 127.0.0.1:8080] [--config demo.toml] [--store memory]`
+//! `cargo run --release -p demo-axum -- [--addr 127.0.0.1:8080] [--config demo.toml] [--store memory|sqlite:PATH|postgres://...]`
 //!
 //! The adapter's routes serve the protocol endpoints at the root (`/authorize`, `/token`,
 //! `/revoke`, `/introspect`, `/.well-known/oauth-authorization-server`, `/jwks.json`),

@@ -5,25 +5,28 @@
 //! [`Demo::handle`]. Both demo servers mount the same value, so they behave identically.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::path::Path;
 
 use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
 use latchkey_engine::jwt::{JwtKeys, SigningAlgorithm, SigningKey};
-use latchkey_engine::store::{Client, Storage};
+use latchkey_engine::store::Client;
 use latchkey_engine::throttle::{MemoryThrottle, Throttle};
 use latchkey_engine::types::{ClientId, GrantType, RedirectUri, Scope};
 use latchkey_engine::{
-    acr, Engine, HttpRequest, HttpResponse, InteractionHandler, MemoryStore, PendingInteraction,
-    Policy, ScopeRule,
+    acr, Engine, HttpRequest, HttpResponse, InteractionHandler, PendingInteraction, Policy,
+    ScopeRule,
 };
+use sha2::{Digest, Sha256};
 use time::Duration;
 
 use crate::cli::StoreSpec;
 use crate::config::{Config, ConfigError, TokenFormat, UserConfig};
 use crate::cookies::{self, Signer};
 use crate::pages;
+use crate::store::open_store;
 
 /// The id of the built-in browser client behind `GET /`.
 pub const DEMO_CLIENT_ID: &str = "demo-client";
@@ -84,19 +87,6 @@ fn demo_client(issuer: &str) -> Result<Client, ConfigError> {
     })
 }
 
-/// Opens the store `spec` names and registers `clients` in it.
-async fn open_store(spec: &StoreSpec, clients: Vec<Client>) -> Result<Arc<dyn Storage>, DemoError> {
-    match spec {
-        StoreSpec::Memory => {
-            let store = MemoryStore::new();
-            for client in clients {
-                store.put_client(client);
-            }
-            Ok(Arc::new(store))
-        }
-    }
-}
-
 fn policy(config: &Config) -> Result<Policy, DemoError> {
     let mut policy = Policy::default();
     if let Some(secs) = config.code_ttl_secs {
@@ -112,6 +102,56 @@ fn policy(config: &Config) -> Result<Policy, DemoError> {
         });
     }
     Ok(policy)
+}
+
+/// The Ed25519 signing key kept in `path` (PKCS#8 DER), created there if missing, so
+/// every node sharing the file signs and verifies with the same key. Its key id is derived
+/// from the public key, so a replaced file gets a new `kid`.
+fn load_or_create_key(path: &Path) -> Result<SigningKey, DemoError> {
+    let fail = |what: String| {
+        DemoError::Config(ConfigError(format!(
+            "jwt_key_file {}: {what}",
+            path.display()
+        )))
+    };
+    let der = match std::fs::read(path) {
+        Ok(der) => der,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = SigningKey::generate("demo", SigningAlgorithm::EdDsa)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(path) {
+                Ok(mut file) => {
+                    file.write_all(key.pkcs8_der())
+                        .and_then(|()| file.sync_all())
+                        .map_err(|e| fail(format!("cannot write: {e}")))?;
+                    key.pkcs8_der().to_vec()
+                }
+                // Another node created it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?
+                }
+                Err(e) => return Err(fail(format!("cannot create: {e}"))),
+            }
+        }
+        Err(e) => return Err(fail(format!("cannot read: {e}"))),
+    };
+    let key = SigningKey::from_pkcs8_der("demo", SigningAlgorithm::EdDsa, &der)
+        .map_err(|e| fail(e.to_string()))?;
+    let public = key
+        .public_jwk()
+        .get("x")
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let digest = Sha256::digest(public.as_bytes());
+    let kid: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    Ok(SigningKey::from_pkcs8_der(
+        &format!("demo-{kid}"),
+        SigningAlgorithm::EdDsa,
+        &der,
+    )?)
 }
 
 impl Demo {
@@ -137,7 +177,10 @@ impl Demo {
         let storage = open_store(store, clients).await?;
         let mut builder = Engine::builder(&issuer, storage).policy(policy(&config)?);
         if config.access_token_format == TokenFormat::Jwt {
-            let key = SigningKey::generate("demo-1", SigningAlgorithm::EdDsa)?;
+            let key = match &config.jwt_key_file {
+                Some(path) => load_or_create_key(path)?,
+                None => SigningKey::generate("demo-1", SigningAlgorithm::EdDsa)?,
+            };
             builder = builder.jwt_access_tokens(JwtKeys::new(key));
         }
         let engine = builder.build()?;
@@ -306,6 +349,23 @@ mod tests {
             default_issuer("[::]:9000".parse().unwrap()),
             "http://[::1]:9000"
         );
+    }
+
+    #[test]
+    fn a_jwt_key_file_is_created_once_and_shared() {
+        let mut random = [0u8; 8];
+        latchkey_engine::pkce::fill_random(&mut random).unwrap();
+        let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let path = std::env::temp_dir().join(format!("lk-jwt-{name}.der"));
+        let first = load_or_create_key(&path).unwrap();
+        let second = load_or_create_key(&path).unwrap();
+        assert_eq!(first.pkcs8_der(), second.pkcs8_der());
+        assert_eq!(first.kid(), second.kid());
+        assert!(first.kid().starts_with("demo-"), "{}", first.kid());
+        std::fs::write(&path, b"not a key").unwrap();
+        let err = load_or_create_key(&path).unwrap_err().to_string();
+        assert!(err.contains("jwt_key_file"), "{err}");
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub enum TokenFormat {
     /// Random strings checked against the store (the default).
     #[default]
     Opaque,
-    /// RFC 9068 JWTs signed with a per-process EdDSA key.
+    /// RFC 9068 JWTs signed with an EdDSA key: per process, or shared through `jwt_key_file`.
     Jwt,
 }
 
@@ -43,8 +43,14 @@ pub struct Config {
     /// Opaque or JWT access tokens.
     #[serde(default)]
     pub access_token_format: TokenFormat,
-    /// The HMAC key of the page cookies; random per process when absent.
+    /// The HMAC key of the page cookies; random per process when absent. Nodes sharing a
+    /// database must share it too, so a flow begun on one can finish on another.
     pub session_secret: Option<String>,
+    /// With `access_token_format = "jwt"`: a file holding the Ed25519 signing key (PKCS#8
+    /// DER), created if missing, so several nodes (or restarts) share one key. Relative
+    /// paths are taken from the working directory. Without it each process generates a key
+    /// of its own and its JWTs are not accepted by other nodes or after a restart.
+    pub jwt_key_file: Option<std::path::PathBuf>,
     /// Registered clients.
     #[serde(default)]
     pub clients: Vec<ClientConfig>,

@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
+use http::header::RETRY_AFTER;
 use http::StatusCode;
+use latchkey_engine::store::StoreError;
 use latchkey_engine::throttle::Throttle;
 use latchkey_engine::{
     acr, Approval, Authentication, Decision, Error, HttpRequest, HttpResponse, InteractionId,
@@ -120,6 +122,17 @@ impl Demo {
     pub(crate) fn failure(&self, error: &Error) -> HttpResponse {
         match error {
             Error::UnknownInteraction => pages::expired(),
+            Error::Store(StoreError::Unavailable(reason)) => {
+                tracing::warn!(%reason, "store unavailable");
+                let mut page = pages::message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Temporarily unavailable",
+                    "The service cannot reach its database right now. Please try again in a moment.",
+                );
+                page.headers_mut()
+                    .insert(RETRY_AFTER, http::HeaderValue::from_static("5"));
+                page
+            }
             other => {
                 tracing::error!(error = %other, "demo page failed");
                 pages::message(
