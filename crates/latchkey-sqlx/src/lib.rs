@@ -56,3 +56,9 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Re-exported so integrators can configure pools and connections with the same version.
 pub use sqlx;
+
+/// The storage guide (`docs/storage.md`): the traits and their contracts, writing a
+/// backend, the conformance kit, and using these stores. Its examples compile as doctests.
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+#[doc = include_str!("../../../docs/storage.md")]
+pub mod guide {}
