@@ -18,31 +18,33 @@ use crate::store::{
     RotateOutcome, StoreError, TokenStore,
 };
 
-#[derive(Debug)]
-struct CodeEntry {
-    record: CodeRecord,
-    consumed: bool,
-}
+mod compact;
 
+use compact::{CompactAccess, CompactCode, CompactGrant, CompactRefresh, Interner};
+
+/// Codes and grants are boxed: a map's table holds only key and pointer, so its spare
+/// capacity (up to half the slots right after it grows) costs 8 bytes a slot, not a
+/// whole record.
 #[derive(Debug, Default)]
 struct Tables {
     interactions: HashMap<SecretDigest, InteractionRecord>,
-    codes: HashMap<SecretDigest, CodeEntry>,
-    grants: HashMap<GrantId, Grant>,
+    codes: HashMap<SecretDigest, Box<CompactCode>>,
+    grants: HashMap<GrantId, Box<CompactGrant>>,
     revoked_grants: HashSet<GrantId>,
-    access: HashMap<SecretDigest, AccessTokenRecord>,
-    refresh: HashMap<SecretDigest, RefreshTokenRecord>,
+    access: HashMap<SecretDigest, CompactAccess>,
+    refresh: HashMap<SecretDigest, CompactRefresh>,
+    interner: Interner,
 }
 
 impl Tables {
-    fn live_grant(&self, id: &GrantId) -> Option<&Grant> {
+    fn live_grant(&self, id: &GrantId) -> Option<&CompactGrant> {
         if self.revoked_grants.contains(id) {
             return None;
         }
-        self.grants.get(id)
+        self.grants.get(id).map(|g| &**g)
     }
 
-    fn revoke_where(&mut self, matches: impl Fn(&Grant) -> bool) -> u64 {
+    fn revoke_where(&mut self, matches: impl Fn(&CompactGrant) -> bool) -> u64 {
         let ids: Vec<GrantId> = self
             .grants
             .values()
@@ -57,16 +59,12 @@ impl Tables {
         let in_flight: Vec<GrantId> = self
             .codes
             .values()
-            .filter(|e| {
-                e.consumed
-                    && matches(&e.record.grant)
-                    && !self.grants.contains_key(&e.record.grant.id)
-            })
-            .map(|e| e.record.grant.id)
+            .filter(|e| e.consumed && matches(&e.grant) && !self.grants.contains_key(&e.grant.id))
+            .map(|e| e.grant.id)
             .collect();
         self.revoked_grants.extend(in_flight);
         self.codes
-            .retain(|_, entry| entry.consumed || !matches(&entry.record.grant));
+            .retain(|_, entry| entry.consumed || !matches(&entry.grant));
         count
     }
 }
@@ -178,13 +176,8 @@ impl CodeStore for MemoryStore {
         if t.codes.contains_key(&code.digest) {
             return Err(StoreError::Duplicate);
         }
-        t.codes.insert(
-            code.digest,
-            CodeEntry {
-                record: code.clone(),
-                consumed: false,
-            },
-        );
+        let compact = Box::new(t.interner.code(code));
+        t.codes.insert(code.digest, compact);
         Ok(())
     }
 
@@ -198,13 +191,15 @@ impl CodeStore for MemoryStore {
             return Ok(ConsumeOutcome::Unknown);
         };
         if entry.consumed {
-            return Ok(ConsumeOutcome::AlreadyUsed(entry.record.grant.id));
+            return Ok(ConsumeOutcome::AlreadyUsed(entry.grant.id));
         }
-        if entry.record.expires_at <= now {
+        if entry.expires_at <= now {
             return Ok(ConsumeOutcome::Expired);
         }
+        // Rebuilt before it is marked, so a record that cannot be read stays unconsumed.
+        let record = entry.restore(digest)?;
         entry.consumed = true;
-        Ok(ConsumeOutcome::Consumed(Box::new(entry.record.clone())))
+        Ok(ConsumeOutcome::Consumed(Box::new(record)))
     }
 }
 
@@ -226,10 +221,12 @@ impl TokenStore for MemoryStore {
         {
             return Err(StoreError::Duplicate);
         }
-        t.grants.insert(grant.id, grant.clone());
-        t.access.insert(access.digest, access.clone());
+        let compact = Box::new(t.interner.grant(grant));
+        t.grants.insert(grant.id, compact);
+        let compact = t.interner.access(access);
+        t.access.insert(access.digest, compact);
         if let Some(r) = refresh {
-            t.refresh.insert(r.digest, r.clone());
+            t.refresh.insert(r.digest, CompactRefresh::of(r));
         }
         Ok(())
     }
@@ -243,8 +240,9 @@ impl TokenStore for MemoryStore {
         let Some(record) = t.access.get(digest).filter(|r| r.expires_at > now) else {
             return Ok(None);
         };
-        Ok(t.live_grant(&record.grant_id)
-            .map(|g| (record.clone(), g.clone())))
+        t.live_grant(&record.grant_id)
+            .map(|g| Ok((record.restore(digest), g.restore()?)))
+            .transpose()
     }
 
     async fn get_refresh_token(
@@ -256,8 +254,9 @@ impl TokenStore for MemoryStore {
         let Some(record) = t.refresh.get(digest).filter(|r| r.expires_at > now) else {
             return Ok(None);
         };
-        Ok(t.live_grant(&record.grant_id)
-            .map(|g| (record.clone(), g.clone())))
+        t.live_grant(&record.grant_id)
+            .map(|g| Ok((record.restore(digest), g.restore()?)))
+            .transpose()
     }
 
     async fn rotate_refresh_token(
@@ -286,8 +285,10 @@ impl TokenStore for MemoryStore {
         if let Some(current) = t.refresh.get_mut(presented) {
             current.used_at = Some(now);
         }
-        t.refresh.insert(next_refresh.digest, next_refresh.clone());
-        t.access.insert(next_access.digest, next_access.clone());
+        t.refresh
+            .insert(next_refresh.digest, CompactRefresh::of(next_refresh));
+        let compact = t.interner.access(next_access);
+        t.access.insert(next_access.digest, compact);
         Ok(RotateOutcome::Rotated)
     }
 
@@ -299,7 +300,8 @@ impl TokenStore for MemoryStore {
         if t.access.contains_key(&access.digest) {
             return Err(StoreError::Duplicate);
         }
-        t.access.insert(access.digest, access.clone());
+        let compact = t.interner.access(access);
+        t.access.insert(access.digest, compact);
         Ok(())
     }
 
@@ -313,13 +315,11 @@ impl TokenStore for MemoryStore {
     }
 
     async fn revoke_client_grants(&self, client_id: &ClientId) -> Result<u64, StoreError> {
-        Ok(self.lock().revoke_where(|g| &g.client_id == client_id))
+        Ok(self.lock().revoke_where(|g| *g.client_id == *client_id))
     }
 
     async fn revoke_subject_grants(&self, subject: &Subject) -> Result<u64, StoreError> {
-        Ok(self
-            .lock()
-            .revoke_where(|g| g.subject.as_ref() == Some(subject)))
+        Ok(self.lock().revoke_where(|g| g.is_subject(subject)))
     }
 }
 
@@ -338,7 +338,7 @@ impl Maintenance for MemoryStore {
 
         let before = t.codes.len();
         t.codes
-            .retain(|_, e| e.record.expires_at + code_replay_window > now);
+            .retain(|_, e| e.expires_at + code_replay_window > now);
         report.codes = (before - t.codes.len()) as u64;
 
         let revoked = std::mem::take(&mut t.revoked_grants);
@@ -355,6 +355,7 @@ impl Maintenance for MemoryStore {
             .chain(t.access.values().map(|r| r.grant_id))
             .collect();
         t.grants.retain(|id, _| live.contains(id));
+        t.interner.prune();
         // Revocations are remembered for as long as a consumed code could still be
         // redeemed racing its replay; keeping them all is simplest and small.
         t.revoked_grants = revoked;

@@ -176,7 +176,9 @@ impl Bench {
         request
     }
 
-    /// begin → finish (approve) → token; answers the token response.
+    /// begin → finish (approve) → token; answers the token response. Never inlined, so
+    /// a profiler can single it out (`valgrind --toggle-collect='*Bench*full_flow*'`).
+    #[inline(never)]
     pub fn full_flow(&self, input: FlowInput) -> HttpResponse {
         let id = match run(self.engine.begin_authorization(&input.query)) {
             AuthorizationStart::Interaction(pending) => pending.id,
