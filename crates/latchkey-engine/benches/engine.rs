@@ -91,5 +91,26 @@ fn bearer(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, flows, refresh, introspection, bearer);
+/// The client-secret check alone: SHA-256 (the default, for generated secrets) and, with
+/// `--features argon2`, Argon2id with default parameters (for low-entropy secrets).
+fn client_auth(c: &mut Criterion) {
+    use latchkey_engine::store::ClientSecretVerifier;
+    let secret = latchkey_engine::pkce::random_token().unwrap();
+    let sha = ClientSecretVerifier::for_secret(&secret);
+    c.bench_function("client_auth_sha256", |b| {
+        b.iter(|| assert!(sha.verify(black_box(&secret))))
+    });
+    #[cfg(feature = "argon2")]
+    {
+        let argon = ClientSecretVerifier::argon2_for_secret(&secret).unwrap();
+        let mut group = c.benchmark_group("argon2");
+        group.sample_size(10);
+        group.bench_function("client_auth_argon2", |b| {
+            b.iter(|| assert!(argon.verify(black_box(&secret))))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, flows, refresh, introspection, bearer, client_auth);
 criterion_main!(benches);
