@@ -3,17 +3,42 @@
 //! - `e2e-browser`: starts `demo-axum` on a free port and has headless Chromium (Debian's
 //!   `chromium`, driven by `playwright-core` from npm) log in, approve, pass SCA and land on
 //!   the built-in client's balance page; saves a screenshot to `target/e2e/`.
+//! - `bench-http [--requests N] [--db-requests N] [--concurrency C] [--out FILE]
+//!   [--only axum|actix] [--rust-log LEVEL] [--max-secs S]`: HTTP benchmarks of both demos against a bare axum
+//!   floor (see `bench`).
+//! - `floor-server [--addr HOST:PORT]`: the bare axum handler the benchmark compares with.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 
+mod bench;
 mod browser;
+mod driver;
+mod floor;
+mod loads;
+mod oauth;
+mod oha;
+mod report;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Builds `package` in release mode; returns its binary (named like the package).
+pub(crate) fn build_release(package: &str) -> Result<PathBuf, String> {
+    let root = workspace_root();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--release", "-p", package])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cargo build failed to start: {e}"))?;
+    if !status.success() {
+        return Err(format!("building {package} failed"));
+    }
+    Ok(root.join("target").join("release").join(package))
 }
 
 /// A demo server started for a task; killed when dropped.
@@ -26,20 +51,22 @@ pub(crate) struct DemoServer {
 impl DemoServer {
     /// Builds and starts `package` with `args`, waiting for its `listening on` line.
     pub(crate) fn start(package: &str, args: &[&str]) -> Result<Self, String> {
-        let root = workspace_root();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--release", "-p", package])
-            .current_dir(&root)
-            .status()
-            .map_err(|e| format!("cargo build failed to start: {e}"))?;
-        if !status.success() {
-            return Err(format!("building {package} failed"));
-        }
-        let binary = root.join("target").join("release").join(package);
+        Self::start_with(package, args, &[], Stdio::inherit())
+    }
+
+    /// [`DemoServer::start`] with extra environment variables and where stderr goes.
+    pub(crate) fn start_with(
+        package: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Result<Self, String> {
+        let binary = build_release(package)?;
         let mut child = Command::new(&binary)
             .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
@@ -74,7 +101,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("e2e-browser") => browser::run(&workspace_root()),
-        _ => Err("usage: cargo xtask e2e-browser".to_owned()),
+        Some("bench-http") => bench::run(&workspace_root(), &args[1..]),
+        Some("floor-server") => floor::serve(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask e2e-browser | bench-http [--requests N] [--db-requests N] \
+             [--concurrency C] [--out FILE] [--only axum|actix] [--rust-log LEVEL] \
+             [--max-secs S] | \
+             floor-server [--addr HOST:PORT]"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

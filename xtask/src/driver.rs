@@ -1,0 +1,214 @@
+//! The benchmark's own load driver: a fixed number of units (one request, or one whole
+//! OAuth flow) shared through an atomic budget by a fixed number of worker tasks, each
+//! timing its units into a latency list. HTTP goes through hyper's client over a
+//! keep-alive pool of plain TCP connections to 127.0.0.1, so the same client measures the
+//! floor and the stateful loads alike.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+/// The HTTP client every driver load uses.
+pub(crate) type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// A keep-alive client able to hold `pool` idle connections to the one target.
+pub(crate) fn client(pool: usize) -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(pool)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build(connector)
+}
+
+/// A response with its whole body read (so the connection goes back to the pool).
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// Sends `request` and reads the whole response.
+pub(crate) async fn send(
+    client: &HttpClient,
+    request: Request<Full<Bytes>>,
+) -> Result<Reply, String> {
+    let uri = request.uri().clone();
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| format!("{uri}: {e}"))?;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| format!("{uri}: reading the body: {e}"))?
+        .to_bytes();
+    Ok(Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    })
+}
+
+/// What one load measured.
+#[derive(Debug, Clone)]
+pub(crate) struct Measured {
+    /// Units completed (requests or flows).
+    pub(crate) units: usize,
+    /// HTTP requests per unit.
+    pub(crate) requests_per_unit: usize,
+    /// Units per second over the wall time of the whole load.
+    pub(crate) per_sec: f64,
+    /// Median unit latency.
+    pub(crate) p50: Duration,
+    /// 99th percentile unit latency.
+    pub(crate) p99: Duration,
+    /// Whether the time limit stopped the load before its budget was spent.
+    pub(crate) cut_short: bool,
+}
+
+/// The `q` quantile (0..=1) of sorted latencies.
+pub(crate) fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let last = sorted.len() - 1;
+    // Truncation is the intent: nearest-rank on a list of at most a few million entries.
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((last as f64) * q).round() as usize;
+    sorted.get(index.min(last)).copied().unwrap_or_default()
+}
+
+/// Runs `units` units with one worker task per entry of `states` (the concurrency), each
+/// worker threading its own state through `op(state, unit_index)`. Stops early at
+/// `time_limit`; the first error ends the load.
+pub(crate) async fn run<S, F, Fut>(
+    units: usize,
+    requests_per_unit: usize,
+    states: Vec<S>,
+    time_limit: Duration,
+    op: F,
+) -> Result<Measured, String>
+where
+    S: Send + 'static,
+    F: Fn(S, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<S, String>> + Send + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let op = Arc::new(op);
+    let start = Instant::now();
+    let per_worker = units / states.len().max(1) + 1;
+    let mut tasks = Vec::with_capacity(states.len());
+    for mut state in states {
+        let next = Arc::clone(&next);
+        let op = Arc::clone(&op);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(per_worker);
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= units || start.elapsed() > time_limit {
+                    return Ok::<_, String>(latencies);
+                }
+                let began = Instant::now();
+                state = op(state, index).await?;
+                latencies.push(began.elapsed());
+            }
+        }));
+    }
+    let mut latencies = Vec::with_capacity(units);
+    let mut first_error = None;
+    for task in tasks {
+        match task.await {
+            Ok(Ok(list)) => latencies.extend(list),
+            Ok(Err(error)) => {
+                first_error.get_or_insert(error);
+            }
+            Err(error) => {
+                first_error.get_or_insert(format!("worker panicked: {error}"));
+            }
+        }
+    }
+    let wall = start.elapsed();
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    latencies.sort_unstable();
+    let done = latencies.len();
+    #[allow(clippy::cast_precision_loss)]
+    let per_sec = done as f64 / wall.as_secs_f64().max(1e-9);
+    Ok(Measured {
+        units: done,
+        requests_per_unit,
+        per_sec,
+        p50: quantile(&latencies, 0.50),
+        p99: quantile(&latencies, 0.99),
+        cut_short: done < units,
+    })
+}
+
+/// A fixed request: sent as is, `n` times, each expected to answer `200 OK`.
+#[derive(Clone)]
+pub(crate) struct Fixed {
+    pub(crate) method: http::Method,
+    pub(crate) uri: http::Uri,
+    pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    pub(crate) body: Bytes,
+}
+
+impl Fixed {
+    /// A fresh request with this method, URI, headers and body.
+    pub(crate) fn request(&self) -> Result<Request<Full<Bytes>>, String> {
+        let mut builder = Request::builder()
+            .method(self.method.clone())
+            .uri(self.uri.clone());
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .body(Full::new(self.body.clone()))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Sends `fixed` `units` times at `concurrency`.
+pub(crate) async fn run_fixed(
+    client: &HttpClient,
+    fixed: Fixed,
+    units: usize,
+    concurrency: usize,
+    time_limit: Duration,
+) -> Result<Measured, String> {
+    let fixed = Arc::new(fixed);
+    let client = client.clone();
+    run(units, 1, vec![(); concurrency], time_limit, move |(), _| {
+        let client = client.clone();
+        let fixed = Arc::clone(&fixed);
+        async move {
+            let reply = send(&client, fixed.request()?).await?;
+            if reply.status != StatusCode::OK {
+                return Err(format!(
+                    "{} {}: {} {}",
+                    fixed.method,
+                    fixed.uri,
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                ));
+            }
+            Ok(())
+        }
+    })
+    .await
+}

@@ -1,0 +1,262 @@
+//! The loads of one benchmark group (one demo server on one store), each a row: the floor
+//! (POST and GET, per tool) first for reference, then code exchange (codes pre-minted by untimed flows,
+//! only the exchanges timed), refresh (each worker rotates its own grant), introspection
+//! and the bearer-protected `GET /api/balance` (own driver and `oha`), and the whole
+//! interactive flow (authorize → login → consent → token timed as one unit). Each load's
+//! ratio is to a floor run by the same tool with the same method right before it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::Method;
+use tokio::runtime::Runtime;
+
+use crate::driver::{self, HttpClient, Measured};
+use crate::floor;
+use crate::oauth::{Code, OAuth};
+use crate::oha;
+use crate::report::Row;
+
+/// The settings of a group.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub(crate) requests: usize,
+    pub(crate) concurrency: usize,
+    pub(crate) time_limit: Duration,
+    pub(crate) oha: bool,
+}
+
+/// One demo server on one store, and where the floor server is.
+pub(crate) struct Group<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) runtime: &'a Runtime,
+    pub(crate) client: HttpClient,
+    pub(crate) server: &'a str,
+    pub(crate) store: &'a str,
+    pub(crate) demo_base: &'a str,
+    pub(crate) floor_base: &'a str,
+}
+
+/// Which tool measures a load.
+#[derive(Clone, Copy)]
+enum Tool {
+    Driver,
+    Oha,
+}
+
+/// The target ratio for `load` on `store`.
+fn target(store: &str, load: &str) -> Option<f64> {
+    match (store, load) {
+        ("memory", "code exchange") => Some(0.85),
+        ("memory", "refresh") => Some(0.80),
+        ("memory", "introspection" | "bearer GET /api/balance") => Some(0.90),
+        ("memory", "full flow (4 req)") => Some(0.20),
+        ("postgres", "code exchange") => Some(0.25),
+        _ => None,
+    }
+}
+
+fn tool_name(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Driver => "driver",
+        Tool::Oha => "oha",
+    }
+}
+
+impl Group<'_> {
+    fn row(&self, load: &str, tool: Tool, measured: Measured, floor: Option<&Measured>) -> Row {
+        Row {
+            server: self.server.to_owned(),
+            store: self.store.to_owned(),
+            load: load.to_owned(),
+            tool: tool_name(tool),
+            concurrency: self.settings.concurrency,
+            ratio: floor.map(|f| measured.per_sec / f.per_sec.max(1e-9)),
+            floor: floor.map(|f| f.per_sec),
+            target: floor.and_then(|_| target(self.store, load)),
+            measured,
+        }
+    }
+
+    fn fixed(&self, fixed: driver::Fixed, units: usize) -> Result<Measured, String> {
+        let s = self.settings;
+        self.runtime.block_on(driver::run_fixed(
+            &self.client,
+            fixed,
+            units,
+            s.concurrency,
+            s.time_limit,
+        ))
+    }
+
+    fn oha(&self, fixed: &driver::Fixed) -> Result<Measured, String> {
+        let s = self.settings;
+        oha::run(fixed, s.requests, s.concurrency, s.time_limit)
+    }
+
+    /// The floor for `method` measured by `tool` now, right before the load it is for, so
+    /// that both see the same machine (other processes come and go).
+    fn floor_now(&self, tool: Tool, method: Method) -> Result<Measured, String> {
+        let fixed = floor::request(self.floor_base, method)?;
+        match tool {
+            Tool::Driver => self.fixed(fixed, self.settings.requests),
+            Tool::Oha => self.oha(&fixed),
+        }
+    }
+
+    /// Measures the floor, then `load` with `tool`, and makes the row.
+    fn paired(
+        &self,
+        load: &str,
+        tool: Tool,
+        method: Method,
+        measure: impl FnOnce() -> Result<Measured, String>,
+    ) -> Result<Row, String> {
+        let floor = self.floor_now(tool, method)?;
+        Ok(self.row(load, tool, measure()?, Some(&floor)))
+    }
+
+    /// Runs every load, appending rows; a failing load becomes a note, not an abort.
+    pub(crate) fn run(&self, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Result<(), String> {
+        let s = self.settings;
+        let floor_post = floor::request(self.floor_base, Method::POST)?;
+        self.fixed(floor_post, s.requests / 10)?; // warm-up
+        let mut tools = vec![Tool::Driver];
+        if s.oha {
+            tools.push(Tool::Oha);
+        }
+        for &tool in &tools {
+            for (load, method) in [("floor POST", Method::POST), ("floor GET", Method::GET)] {
+                rows.push(self.row(load, tool, self.floor_now(tool, method)?, None));
+            }
+        }
+        let oauth = OAuth::new(self.client.clone(), self.demo_base)?;
+        let mut attempt = |load: &str, result: Result<Vec<Row>, String>| match result {
+            Ok(new) => rows.extend(new),
+            Err(error) => notes.push(format!(
+                "{} / {} / {load}: failed: {error}",
+                self.server, self.store
+            )),
+        };
+        attempt("code exchange", self.exchange(&oauth));
+        attempt("refresh", self.refresh(&oauth));
+        attempt("stateless", self.stateless(&oauth, &tools));
+        attempt("full flow", self.full_flow(&oauth));
+        Ok(())
+    }
+
+    fn exchange(&self, oauth: &OAuth) -> Result<Vec<Row>, String> {
+        let s = self.settings;
+        let minted = Arc::new(Mutex::new(Vec::with_capacity(s.requests)));
+        let (sink, minter) = (Arc::clone(&minted), oauth.clone());
+        self.runtime.block_on(driver::run(
+            s.requests,
+            3,
+            vec![(); s.concurrency],
+            s.time_limit,
+            move |(), n| {
+                let (sink, minter) = (Arc::clone(&sink), minter.clone());
+                async move {
+                    let code = minter.obtain_code(n).await?;
+                    sink.lock().map_err(|_| "poisoned")?.push(code);
+                    Ok(())
+                }
+            },
+        ))?;
+        let codes: Arc<Vec<Code>> =
+            Arc::new(std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?));
+        let oauth = oauth.clone();
+        let row = self.paired("code exchange", Tool::Driver, Method::POST, || {
+            self.runtime.block_on(driver::run(
+                codes.len(),
+                1,
+                vec![(); s.concurrency],
+                s.time_limit,
+                move |(), i| {
+                    let (codes, oauth) = (Arc::clone(&codes), oauth.clone());
+                    async move {
+                        let code = codes.get(i).ok_or("no code left")?;
+                        oauth.exchange(code, false).await.map(|_| ())
+                    }
+                },
+            ))
+        })?;
+        Ok(vec![row])
+    }
+
+    fn refresh(&self, oauth: &OAuth) -> Result<Vec<Row>, String> {
+        let s = self.settings;
+        let grants = self.runtime.block_on(async {
+            let mut tasks = Vec::new();
+            for n in 0..s.concurrency {
+                let oauth = oauth.clone();
+                tasks.push(tokio::spawn(async move { oauth.tokens(n).await }));
+            }
+            let mut grants = Vec::new();
+            for task in tasks {
+                grants.push(task.await.map_err(|e| e.to_string())??.refresh);
+            }
+            Ok::<_, String>(grants)
+        })?;
+        let oauth = oauth.clone();
+        let row = self.paired("refresh", Tool::Driver, Method::POST, || {
+            self.runtime.block_on(driver::run(
+                s.requests,
+                1,
+                grants,
+                s.time_limit,
+                move |token: String, _| {
+                    let oauth = oauth.clone();
+                    async move { Ok(oauth.refresh(&token).await?.refresh) }
+                },
+            ))
+        })?;
+        Ok(vec![row])
+    }
+
+    fn stateless(&self, oauth: &OAuth, tools: &[Tool]) -> Result<Vec<Row>, String> {
+        let tokens = self.runtime.block_on(oauth.tokens(0))?;
+        let introspection = oauth.introspection(&tokens.access)?;
+        let balance = oauth.balance(&tokens.access)?;
+        let check = self
+            .runtime
+            .block_on(driver::send(&self.client, introspection.request()?))?;
+        if !String::from_utf8_lossy(&check.body).contains("\"active\":true") {
+            return Err(format!(
+                "introspection does not report the token active: {}",
+                String::from_utf8_lossy(&check.body)
+            ));
+        }
+        let mut rows = Vec::new();
+        for &tool in tools {
+            for (load, method, fixed) in [
+                ("introspection", Method::POST, &introspection),
+                ("bearer GET /api/balance", Method::GET, &balance),
+            ] {
+                rows.push(self.paired(load, tool, method, || match tool {
+                    Tool::Driver => self.fixed(fixed.clone(), self.settings.requests),
+                    Tool::Oha => self.oha(fixed),
+                })?);
+            }
+        }
+        Ok(rows)
+    }
+
+    fn full_flow(&self, oauth: &OAuth) -> Result<Vec<Row>, String> {
+        let s = self.settings;
+        let oauth = oauth.clone();
+        let row = self.paired("full flow (4 req)", Tool::Driver, Method::POST, || {
+            self.runtime.block_on(driver::run(
+                (s.requests / 4).max(1),
+                4,
+                vec![(); s.concurrency],
+                s.time_limit,
+                move |(), n| {
+                    let oauth = oauth.clone();
+                    async move { oauth.tokens(n).await.map(|_| ()) }
+                },
+            ))
+        })?;
+        Ok(vec![row])
+    }
+}

@@ -1,0 +1,258 @@
+//! The OAuth client side of the benchmark, over the driver's HTTP client: the demo's
+//! interactive flow in four requests (GET /authorize → POST /login → POST /consent →
+//! POST /token) for the confidential client `wallet-web` and user `alice`, and the single
+//! calls (code exchange, refresh, introspection, the bearer-protected balance). The CSRF
+//! field is computed the way the demo derives it from the `lk_interaction` cookie
+//! (`base64url(SHA-256("csrf:" + id))`), so the GET pages need not be fetched.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use http::{HeaderName, HeaderValue, Method, Request, StatusCode};
+use http_body_util::Full;
+use sha2::{Digest, Sha256};
+
+use crate::driver::{send, Fixed, HttpClient, Reply};
+
+const CLIENT_ID: &str = "wallet-web";
+const CLIENT_SECRET: &str = "wallet-web-secret-change-me";
+const REDIRECT_URI: &str = "https://wallet.example/callback";
+const RESOURCE_ID: &str = "exchange-api";
+const RESOURCE_SECRET: &str = "exchange-api-secret";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Access and refresh token from a token response.
+pub(crate) struct Tokens {
+    pub(crate) access: String,
+    pub(crate) refresh: String,
+}
+
+/// An authorization code and the PKCE verifier it was requested with.
+pub(crate) struct Code {
+    pub(crate) code: String,
+    pub(crate) verifier: String,
+}
+
+fn basic(id: &str, secret: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(&format!(
+        "Basic {}",
+        STANDARD.encode(format!("{id}:{secret}"))
+    ))
+    .map_err(|e| e.to_string())
+}
+
+fn form(pairs: &[(&str, &str)]) -> Bytes {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    serializer.extend_pairs(pairs);
+    Bytes::from(serializer.finish())
+}
+
+/// The value of cookie `name` among the response's `Set-Cookie` headers.
+fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(n, v)| *n == name && !v.is_empty())
+        .map(|(_, v)| v.to_owned())
+}
+
+fn expect(reply: &Reply, status: StatusCode, what: &str) -> Result<(), String> {
+    if reply.status == status {
+        return Ok(());
+    }
+    Err(format!(
+        "{what}: expected {status}, got {} {}",
+        reply.status,
+        String::from_utf8_lossy(&reply.body)
+    ))
+}
+
+/// The OAuth calls against one demo server.
+#[derive(Clone)]
+pub(crate) struct OAuth {
+    client: HttpClient,
+    base: String,
+    wallet_basic: HeaderValue,
+    resource_basic: HeaderValue,
+}
+
+impl OAuth {
+    /// Calls against `base` (`http://127.0.0.1:PORT`) through `client`.
+    pub(crate) fn new(client: HttpClient, base: &str) -> Result<Self, String> {
+        Ok(Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            wallet_basic: basic(CLIENT_ID, CLIENT_SECRET)?,
+            resource_basic: basic(RESOURCE_ID, RESOURCE_SECRET)?,
+        })
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+    ) -> Result<Reply, String> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        let request = builder.body(Full::new(body)).map_err(|e| e.to_string())?;
+        send(&self.client, request).await
+    }
+
+    /// Authorize → login → consent for scope `balance:read`: three requests, one code.
+    pub(crate) async fn obtain_code(&self, n: usize) -> Result<Code, String> {
+        let verifier = format!("latchkey-bench-verifier-{n:020}-abcdefghijklmnopqrstuvwxyz");
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let state = format!("s{n}");
+        let query = form(&[
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT_URI),
+            ("scope", "balance:read"),
+            ("state", &state),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ]);
+        let path = format!("/authorize?{}", String::from_utf8_lossy(&query));
+        let reply = self.call(Method::GET, &path, &[], Bytes::new()).await?;
+        expect(&reply, StatusCode::SEE_OTHER, "authorize")?;
+        let interaction = set_cookie(&reply, "lk_interaction").ok_or("authorize: no cookie")?;
+        let csrf = URL_SAFE_NO_PAD.encode(Sha256::digest(format!("csrf:{interaction}")));
+        let cookie = format!("lk_interaction={interaction}");
+        let headers = [
+            (CONTENT_TYPE, HeaderValue::from_static(FORM)),
+            (
+                COOKIE,
+                HeaderValue::from_str(&cookie).map_err(|e| e.to_string())?,
+            ),
+        ];
+        let body = form(&[
+            ("username", "alice"),
+            ("password", "alice-password"),
+            ("csrf", &csrf),
+        ]);
+        let reply = self.call(Method::POST, "/login", &headers, body).await?;
+        expect(&reply, StatusCode::SEE_OTHER, "login")?;
+        let auth = set_cookie(&reply, "lk_auth").ok_or("login: no lk_auth cookie")?;
+        let cookie = format!("{cookie}; lk_auth={auth}");
+        let headers = [
+            (CONTENT_TYPE, HeaderValue::from_static(FORM)),
+            (
+                COOKIE,
+                HeaderValue::from_str(&cookie).map_err(|e| e.to_string())?,
+            ),
+        ];
+        let body = form(&[("decision", "approve"), ("csrf", &csrf)]);
+        let reply = self.call(Method::POST, "/consent", &headers, body).await?;
+        expect(&reply, StatusCode::SEE_OTHER, "consent")?;
+        let location = reply
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or("consent: no Location")?;
+        let query = location.split_once('?').map_or("", |(_, q)| q);
+        let code = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .ok_or_else(|| format!("consent: no code in {location}"))?;
+        Ok(Code { code, verifier })
+    }
+
+    async fn token(&self, body: Bytes, parse: bool) -> Result<Option<Tokens>, String> {
+        let headers = [
+            (CONTENT_TYPE, HeaderValue::from_static(FORM)),
+            (AUTHORIZATION, self.wallet_basic.clone()),
+        ];
+        let reply = self.call(Method::POST, "/token", &headers, body).await?;
+        expect(&reply, StatusCode::OK, "token")?;
+        if !parse {
+            return Ok(None);
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&reply.body).map_err(|e| format!("token response: {e}"))?;
+        let field = |name: &str| {
+            json.get(name)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("token response without {name}"))
+        };
+        Ok(Some(Tokens {
+            access: field("access_token")?,
+            refresh: field("refresh_token")?,
+        }))
+    }
+
+    /// Redeems `code`; with `parse`, returns the tokens (else only checks for 200).
+    pub(crate) async fn exchange(
+        &self,
+        code: &Code,
+        parse: bool,
+    ) -> Result<Option<Tokens>, String> {
+        let body = form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code.code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", &code.verifier),
+        ]);
+        self.token(body, parse).await
+    }
+
+    /// A whole flow ending in tokens.
+    pub(crate) async fn tokens(&self, n: usize) -> Result<Tokens, String> {
+        let code = self.obtain_code(n).await?;
+        self.exchange(&code, true)
+            .await?
+            .ok_or_else(|| "no tokens".to_owned())
+    }
+
+    /// Rotates `refresh_token`, returning the new pair.
+    pub(crate) async fn refresh(&self, refresh_token: &str) -> Result<Tokens, String> {
+        let body = form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ]);
+        self.token(body, true)
+            .await?
+            .ok_or_else(|| "no tokens".to_owned())
+    }
+
+    fn fixed(&self, method: Method, path: &str) -> Result<Fixed, String> {
+        Ok(Fixed {
+            method,
+            uri: format!("{}{path}", self.base)
+                .parse()
+                .map_err(|e| format!("{path}: {e}"))?,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        })
+    }
+
+    /// The resource server's introspection of `access` (a fixed request).
+    pub(crate) fn introspection(&self, access: &str) -> Result<Fixed, String> {
+        let mut fixed = self.fixed(Method::POST, "/introspect")?;
+        fixed.headers = vec![
+            (CONTENT_TYPE, HeaderValue::from_static(FORM)),
+            (AUTHORIZATION, self.resource_basic.clone()),
+        ];
+        fixed.body = form(&[("token", access), ("token_type_hint", "access_token")]);
+        Ok(fixed)
+    }
+
+    /// `GET /api/balance` with `access` as the bearer token (a fixed request).
+    pub(crate) fn balance(&self, access: &str) -> Result<Fixed, String> {
+        let mut fixed = self.fixed(Method::GET, "/api/balance")?;
+        let bearer =
+            HeaderValue::from_str(&format!("Bearer {access}")).map_err(|e| e.to_string())?;
+        fixed.headers = vec![(AUTHORIZATION, bearer)];
+        Ok(fixed)
+    }
+}
