@@ -9,7 +9,7 @@
 //! (§3.1, §3.2). Input size and parameter count are bounded by
 //! [`MAX_FORM_BYTES`] and [`MAX_FORM_PARAMS`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
 
 use crate::limits::{MAX_FORM_BYTES, MAX_FORM_PARAMS, MAX_PARAM_NAME_LEN};
 
@@ -38,12 +38,17 @@ pub enum FormError {
 ///
 /// Values are percent-decoded and `+` is decoded as a space. Invalid UTF-8
 /// is replaced by U+FFFD, which every protocol value validator in this crate
-/// rejects. Parameters with an empty value are kept out of the map, so
-/// [`get`](Self::get) treats them as absent (RFC 6749 §3.1); they still count
-/// towards repetition, so `state=&state=x` is [`FormError::Repeated`].
+/// rejects. Parameters with an empty value are treated as absent by
+/// [`get`](Self::get) (RFC 6749 §3.1); they still count towards repetition,
+/// so `state=&state=x` is [`FormError::Repeated`].
+///
+/// A request carries a handful of parameters, so they are kept in the order
+/// sent in a small vector and looked up linearly: cheaper than a map at this
+/// size, and each name is stored once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FormParams {
-    values: BTreeMap<String, String>,
+    /// Every distinct name with the value it was first sent with (possibly empty).
+    pairs: Vec<(String, String)>,
 }
 
 /// Result of the lenient parse: the parameters plus the (sanitised) names
@@ -60,6 +65,78 @@ impl LenientForm {
     pub(crate) fn is_repeated(&self, name: &str) -> bool {
         self.repeated.iter().any(|n| n == name)
     }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` name or value: `+` is a
+/// space, `%XX` an octet (a `%` not followed by two hex digits stays as it
+/// is), and invalid UTF-8 becomes U+FFFD. Text with neither `+` nor `%` — the
+/// common case for OAuth values — is copied without decoding.
+fn decode(raw: &[u8]) -> String {
+    if !raw.iter().any(|&b| b == b'+' || b == b'%') {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
+    let spaced: Cow<'_, [u8]> = if raw.contains(&b'+') {
+        Cow::Owned(
+            raw.iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let bytes: Cow<'_, [u8]> = percent_encoding::percent_decode(&spaced).into();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// [`decode`] for text already known to be UTF-8: plain text is copied as is.
+fn decode_text(raw: &str) -> String {
+    if raw.contains(['+', '%']) {
+        decode(raw.as_bytes())
+    } else {
+        raw.to_owned()
+    }
+}
+
+/// Splits form input into (name, value) pairs, undecoded: segments separated by '&',
+/// empty segments skipped, name and value split at the first '=' (none: empty value).
+fn segments(input: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    input
+        .split(|&b| b == b'&')
+        .filter(|s| !s.is_empty())
+        .map(|segment| {
+            let mut halves = segment.splitn(2, |&b| b == b'=');
+            (
+                halves.next().unwrap_or_default(),
+                halves.next().unwrap_or_default(),
+            )
+        })
+}
+
+/// Decodes pieces into unique parameters, counting repeats, within [`MAX_FORM_PARAMS`].
+fn collect_pairs<T: Copy>(
+    pieces: impl Iterator<Item = (T, T)>,
+    decode: impl Fn(T) -> String,
+) -> Result<LenientForm, FormError> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut repeated = Vec::new();
+    for (count, (raw_name, raw_value)) in pieces.enumerate() {
+        if count >= MAX_FORM_PARAMS {
+            return Err(FormError::TooLarge);
+        }
+        let name = decode(raw_name);
+        if pairs.iter().any(|(seen, _)| *seen == name) {
+            let safe = safe_name(&name);
+            if !repeated.contains(&safe) {
+                repeated.push(safe);
+            }
+            continue;
+        }
+        pairs.push((name, decode(raw_value)));
+    }
+    Ok(LenientForm {
+        params: FormParams { pairs },
+        repeated,
+    })
 }
 
 impl FormParams {
@@ -88,56 +165,49 @@ impl FormParams {
         if input.len() > MAX_FORM_BYTES {
             return Err(FormError::TooLarge);
         }
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut values = BTreeMap::new();
-        let mut repeated = Vec::new();
-        for (count, (name, value)) in form_urlencoded::parse(input).enumerate() {
-            if count >= MAX_FORM_PARAMS {
-                return Err(FormError::TooLarge);
-            }
-            let name = name.into_owned();
-            if seen.contains(&name) {
-                let safe = safe_name(&name);
-                if !repeated.contains(&safe) {
-                    repeated.push(safe);
-                }
-                continue;
-            }
-            if !value.is_empty() {
-                values.insert(name.clone(), value.into_owned());
-            }
-            seen.insert(name);
+        // Valid UTF-8 input (the usual case) is validated once, here: splitting it at the
+        // ASCII '&' and '=' keeps every piece valid, so plain pieces are copied as they are.
+        match std::str::from_utf8(input) {
+            Ok(text) => collect_pairs(
+                text.split('&')
+                    .filter(|s| !s.is_empty())
+                    .map(|segment| segment.split_once('=').unwrap_or((segment, ""))),
+                decode_text,
+            ),
+            Err(_) => collect_pairs(segments(input), decode),
         }
-        Ok(LenientForm {
-            params: FormParams { values },
-            repeated,
-        })
+    }
+
+    fn present(&self) -> impl Iterator<Item = &(String, String)> {
+        self.pairs.iter().filter(|(_, value)| !value.is_empty())
     }
 
     /// The value of parameter `name`, or `None` if it is absent or was sent
     /// with an empty value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+        self.present()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
     }
 
     /// Whether parameter `name` is present with a non-empty value.
     pub fn contains(&self, name: &str) -> bool {
-        self.values.contains_key(name)
+        self.get(name).is_some()
     }
 
-    /// Iterates over the present (non-empty) parameters in name order.
+    /// Iterates over the present (non-empty) parameters in the order sent.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.present().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// Number of parameters present with a non-empty value.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.present().count()
     }
 
     /// Whether no parameter is present with a non-empty value.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.present().next().is_none()
     }
 }
 
@@ -255,5 +325,37 @@ mod tests {
     fn error_messages_do_not_contain_values() {
         let err = FormParams::parse(b"code=SECRETCODE&code=SECRETCODE").unwrap_err();
         assert!(!err.to_string().contains("SECRETCODE"));
+    }
+
+    proptest::proptest! {
+        /// The parser decodes exactly as the `form_urlencoded` crate does: for every
+        /// name's first occurrence, the same name and value.
+        #[test]
+        fn decodes_like_the_form_urlencoded_crate(input in "[a-z=&%+0-9A-F\\x{e9}_ ]{0,60}") {
+            let Ok(lenient) = FormParams::parse_lenient(input.as_bytes()) else { return Ok(()) };
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for (name, value) in form_urlencoded::parse(input.as_bytes()) {
+                if !expected.iter().any(|(n, _)| *n == name) {
+                    expected.push((name.into_owned(), value.into_owned()));
+                }
+            }
+            proptest::prop_assert_eq!(lenient.params.pairs, expected);
+        }
+
+        /// The same on raw bytes, invalid UTF-8 included (decoded lossily by both).
+        #[test]
+        fn decodes_bytes_like_the_form_urlencoded_crate(
+            input in proptest::collection::vec(proptest::sample::select(
+                b"a=&%+2F0\xc3\xa9\xff\x80".to_vec()), 0..40)
+        ) {
+            let Ok(lenient) = FormParams::parse_lenient(&input) else { return Ok(()) };
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for (name, value) in form_urlencoded::parse(&input) {
+                if !expected.iter().any(|(n, _)| *n == name) {
+                    expected.push((name.into_owned(), value.into_owned()));
+                }
+            }
+            proptest::prop_assert_eq!(lenient.params.pairs, expected);
+        }
     }
 }
