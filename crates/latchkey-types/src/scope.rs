@@ -8,7 +8,6 @@
 //! and the textual form is canonical and deterministic. The engine uses the
 //! set operations to narrow requested scopes to what a client may have.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -43,9 +42,14 @@ pub enum ScopeError {
 /// Displays (and serializes) as the tokens joined by single spaces. Its
 /// textual form is at most [`MAX_SCOPE_LEN`] characters with at most
 /// [`MAX_SCOPE_TOKENS`] tokens.
+///
+/// Held as that canonical text (tokens sorted, duplicates dropped, single
+/// spaces), so equal sets are equal strings: cloning is one allocation and
+/// hashing one string, which matters because a scope is copied into every
+/// code, token and response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Scope {
-    tokens: BTreeSet<String>,
+    canonical: String,
 }
 
 impl Scope {
@@ -76,29 +80,38 @@ impl Scope {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut set = BTreeSet::new();
+        let mut accepted: Vec<S> = Vec::new();
         let mut joined_len: usize = 0;
         for (count, token) in tokens.into_iter().enumerate() {
             if count >= MAX_SCOPE_TOKENS {
                 return Err(ScopeError::TooManyTokens);
             }
-            let token = token.as_ref();
+            let text = token.as_ref();
             // The separating space counts too, except before the first token.
             joined_len = joined_len
-                .saturating_add(token.len())
+                .saturating_add(text.len())
                 .saturating_add(usize::from(count > 0));
             if joined_len > MAX_SCOPE_LEN {
                 return Err(ScopeError::TooLong);
             }
-            if token.is_empty() {
+            if text.is_empty() {
                 return Err(ScopeError::EmptyToken);
             }
-            if !token.bytes().all(is_nqchar) {
+            if !text.bytes().all(is_nqchar) {
                 return Err(ScopeError::InvalidCharacter);
             }
-            set.insert(token.to_owned());
+            accepted.push(token);
         }
-        Ok(Scope { tokens: set })
+        accepted.sort_unstable_by(|a, b| a.as_ref().cmp(b.as_ref()));
+        accepted.dedup_by(|a, b| a.as_ref() == b.as_ref());
+        let mut canonical = String::with_capacity(joined_len);
+        for (i, token) in accepted.iter().enumerate() {
+            if i > 0 {
+                canonical.push(' ');
+            }
+            canonical.push_str(token.as_ref());
+        }
+        Ok(Scope { canonical })
     }
 
     /// The scope with no tokens.
@@ -108,51 +121,67 @@ impl Scope {
 
     /// The tokens in sorted order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.tokens.iter().map(String::as_str)
+        self.canonical.split(' ').filter(|t| !t.is_empty())
     }
 
     /// Whether `token` is in this scope (case-sensitive).
     pub fn contains(&self, token: &str) -> bool {
-        self.tokens.contains(token)
+        self.iter().any(|t| t == token)
     }
 
     /// Whether every token of `self` is also in `other`.
     pub fn is_subset_of(&self, other: &Scope) -> bool {
-        self.tokens.is_subset(&other.tokens)
+        // Both are sorted: one merge pass.
+        let mut theirs = other.iter();
+        'mine: for token in self.iter() {
+            for candidate in theirs.by_ref() {
+                match candidate.cmp(token) {
+                    std::cmp::Ordering::Less => continue,
+                    std::cmp::Ordering::Equal => continue 'mine,
+                    std::cmp::Ordering::Greater => return false,
+                }
+            }
+            return false;
+        }
+        true
     }
 
     /// The tokens present in both scopes.
     pub fn intersection(&self, other: &Scope) -> Scope {
-        Scope {
-            tokens: self.tokens.intersection(&other.tokens).cloned().collect(),
+        let mut canonical = String::new();
+        for token in self.iter().filter(|t| other.contains(t)) {
+            if !canonical.is_empty() {
+                canonical.push(' ');
+            }
+            canonical.push_str(token);
         }
+        Scope { canonical }
     }
 
     /// Whether the scope has no tokens.
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.canonical.is_empty()
     }
 
     /// Number of distinct tokens.
     pub fn len(&self) -> usize {
-        self.tokens.len()
+        self.iter().count()
+    }
+
+    /// The canonical textual form: the tokens sorted, joined by single spaces.
+    pub fn as_str(&self) -> &str {
+        &self.canonical
     }
 
     /// The canonical textual form, same as [`Display`](fmt::Display).
     pub fn as_string(&self) -> String {
-        self.to_string()
+        self.canonical.clone()
     }
 }
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, token) in self.tokens.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(token)?;
-        }
-        Ok(())
+        f.write_str(&self.canonical)
     }
 }
 
@@ -283,5 +312,32 @@ mod tests {
     fn from_str_matches_parse() {
         let s: Scope = "x y".parse().unwrap();
         assert_eq!(s, Scope::parse("y x").unwrap());
+    }
+
+    proptest::proptest! {
+        /// The canonical-string representation answers every set question exactly as a
+        /// `BTreeSet` of the same tokens would.
+        #[test]
+        fn set_operations_match_a_btreeset_model(
+            a in proptest::collection::vec("[a-d]{1,2}", 0..6),
+            b in proptest::collection::vec("[a-d]{1,2}", 0..6),
+        ) {
+            use std::collections::BTreeSet;
+            let (sa, sb) = (Scope::from_tokens(&a).unwrap(), Scope::from_tokens(&b).unwrap());
+            let (ma, mb): (BTreeSet<&str>, BTreeSet<&str>) =
+                (a.iter().map(String::as_str).collect(), b.iter().map(String::as_str).collect());
+            proptest::prop_assert_eq!(sa.iter().collect::<Vec<_>>(), ma.iter().copied().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(sa.is_subset_of(&sb), ma.is_subset(&mb));
+            let both = sa.intersection(&sb);
+            proptest::prop_assert_eq!(
+                both.iter().collect::<Vec<_>>(),
+                ma.intersection(&mb).copied().collect::<Vec<_>>()
+            );
+            proptest::prop_assert_eq!(sa.len(), ma.len());
+            proptest::prop_assert_eq!(sa == sb, ma == mb);
+            for t in ["a", "b", "ab", "dd"] {
+                proptest::prop_assert_eq!(sa.contains(t), ma.contains(t));
+            }
+        }
     }
 }
