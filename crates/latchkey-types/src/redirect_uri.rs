@@ -72,7 +72,9 @@ const LOOPBACK_HOSTS: [&str; 2] = ["127.0.0.1", "[::1]"];
 impl RedirectUri {
     /// Validates a redirect URI as a request may carry it: at most
     /// [`MAX_REDIRECT_URI_LEN`] characters, an absolute URI with a scheme, no
-    /// fragment, no whitespace, control or non-URI characters.
+    /// fragment, no whitespace, control or non-URI characters. (The full URL
+    /// syntax is checked by [`register`](Self::register); a requested URI
+    /// only has to match a registered one.)
     ///
     /// # Errors
     ///
@@ -85,11 +87,24 @@ impl RedirectUri {
             return Err(RedirectUriError::TooLong);
         }
         check_characters(value)?;
-        let (scheme, _) = split_scheme(value).ok_or(RedirectUriError::NotAbsolute)?;
+        let (scheme, rest) = split_scheme(value).ok_or(RedirectUriError::NotAbsolute)?;
         if !is_valid_scheme(scheme) {
             return Err(RedirectUriError::NotAbsolute);
         }
-        url::Url::parse(value).map_err(|_| RedirectUriError::NotAbsolute)?;
+        // A port, when the authority has one, must be a port number (userinfo aside).
+        if let Some((authority, _)) = split_authority(rest) {
+            let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+            match split_host_port(host_port) {
+                Some((_, Some(port))) if !port.is_empty() && !is_port(port) => {
+                    return Err(RedirectUriError::NotAbsolute)
+                }
+                None => return Err(RedirectUriError::NotAbsolute),
+                _ => {}
+            }
+        }
+        // No full URL parse here: a requested URI is only ever compared byte for byte with
+        // a registered one (see `matches`), and registration parses those fully. A request
+        // URI that is not a valid URL therefore matches nothing and is refused there.
         Ok(Self(value.to_owned()))
     }
 
@@ -105,6 +120,7 @@ impl RedirectUri {
     /// The matching [`RedirectUriError`].
     pub fn register(value: &str) -> Result<Self, RedirectUriError> {
         let uri = Self::parse(value)?;
+        url::Url::parse(value).map_err(|_| RedirectUriError::NotAbsolute)?;
         if value.contains('*') {
             return Err(RedirectUriError::Wildcard);
         }
@@ -254,7 +270,9 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
 
 /// 1 to 5 ASCII digits.
 fn is_port(port: &str) -> bool {
-    (1..=5).contains(&port.len()) && port.bytes().all(|b| b.is_ascii_digit())
+    (1..=5).contains(&port.len())
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok()
 }
 
 /// For `http://<loopback-literal>[:port]<tail>` returns `(host, tail)`, the
