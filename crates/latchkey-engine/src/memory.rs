@@ -3,7 +3,7 @@
 //! deployments; data is gone when the process exits. Use `latchkey-sqlx` to share state
 //! between processes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use async_trait::async_trait;
@@ -19,20 +19,22 @@ use crate::store::{
 };
 
 mod compact;
+mod keys;
 
 use compact::{CompactAccess, CompactCode, CompactGrant, CompactRefresh, Interner};
+use keys::{KeyMap, KeySet};
 
 /// Codes and grants are boxed: a map's table holds only key and pointer, so its spare
 /// capacity (up to half the slots right after it grows) costs 8 bytes a slot, not a
 /// whole record.
 #[derive(Debug, Default)]
 struct Tables {
-    interactions: HashMap<SecretDigest, InteractionRecord>,
-    codes: HashMap<SecretDigest, Box<CompactCode>>,
-    grants: HashMap<GrantId, Box<CompactGrant>>,
-    revoked_grants: HashSet<GrantId>,
-    access: HashMap<SecretDigest, CompactAccess>,
-    refresh: HashMap<SecretDigest, CompactRefresh>,
+    interactions: KeyMap<SecretDigest, InteractionRecord>,
+    codes: KeyMap<SecretDigest, Box<CompactCode>>,
+    grants: KeyMap<GrantId, Box<CompactGrant>>,
+    revoked_grants: KeySet<GrantId>,
+    access: KeyMap<SecretDigest, CompactAccess>,
+    refresh: KeyMap<SecretDigest, CompactRefresh>,
     interner: Interner,
 }
 
@@ -348,7 +350,7 @@ impl Maintenance for MemoryStore {
         t.refresh
             .retain(|_, r| r.expires_at > now && !revoked.contains(&r.grant_id));
         report.tokens = (before - t.access.len() - t.refresh.len()) as u64;
-        let live: HashSet<GrantId> = t
+        let live: KeySet<GrantId> = t
             .refresh
             .values()
             .map(|r| r.grant_id)
