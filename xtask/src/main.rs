@@ -29,16 +29,26 @@ fn workspace_root() -> PathBuf {
 
 /// Builds `package` in release mode; returns its binary (named like the package).
 pub(crate) fn build_release(package: &str) -> Result<PathBuf, String> {
+    build(package, true)
+}
+
+/// Builds `package` (release or debug); returns its binary (named like the package).
+fn build(package: &str, release: bool) -> Result<PathBuf, String> {
     let root = workspace_root();
+    let mut args = vec!["build", "--quiet", "-p", package];
+    if release {
+        args.push("--release");
+    }
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--release", "-p", package])
+        .args(&args)
         .current_dir(&root)
         .status()
         .map_err(|e| format!("cargo build failed to start: {e}"))?;
     if !status.success() {
         return Err(format!("building {package} failed"));
     }
-    Ok(root.join("target").join("release").join(package))
+    let profile = if release { "release" } else { "debug" };
+    Ok(root.join("target").join(profile).join(package))
 }
 
 /// A demo server started for a task; killed when dropped.
@@ -49,20 +59,38 @@ pub(crate) struct DemoServer {
 }
 
 impl DemoServer {
-    /// Builds and starts `package` with `args`, waiting for its `listening on` line.
+    /// Builds `package` in debug mode (what `cargo test` has already built, so a CI run
+    /// compiles nothing twice) and starts it with `args`, waiting for its `listening on`
+    /// line. For functional checks; benchmarks use [`DemoServer::start_with`] (release).
     pub(crate) fn start(package: &str, args: &[&str]) -> Result<Self, String> {
-        Self::start_with(package, args, &[], Stdio::inherit())
+        Self::spawn(
+            &build(package, false)?,
+            package,
+            args,
+            &[],
+            Stdio::inherit(),
+        )
     }
 
-    /// [`DemoServer::start`] with extra environment variables and where stderr goes.
+    /// Builds `package` in release mode and starts it with extra environment variables,
+    /// sending its stderr where told.
     pub(crate) fn start_with(
         package: &str,
         args: &[&str],
         envs: &[(&str, &str)],
         stderr: Stdio,
     ) -> Result<Self, String> {
-        let binary = build_release(package)?;
-        let mut child = Command::new(&binary)
+        Self::spawn(&build_release(package)?, package, args, envs, stderr)
+    }
+
+    fn spawn(
+        binary: &Path,
+        package: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Result<Self, String> {
+        let mut child = Command::new(binary)
             .args(args)
             .envs(envs.iter().copied())
             .stdout(Stdio::piped())
