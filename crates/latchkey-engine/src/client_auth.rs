@@ -9,21 +9,13 @@ use std::borrow::Cow;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use http::header::AUTHORIZATION;
-use http::HeaderMap;
 use latchkey_types::{ClientId, ClientSecret, FormParams};
 
+use crate::endpoint::HttpRequest;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::events::Event;
 use crate::store::Client;
-
-/// The credentials a request carried, before checking them.
-pub(crate) struct PresentedCredentials<'a> {
-    pub(crate) headers: &'a HeaderMap,
-    pub(crate) query: Option<&'a str>,
-    pub(crate) body_client_id: Option<&'a ClientId>,
-    pub(crate) body_secret: Option<&'a ClientSecret>,
-}
 
 /// Basic credentials: RFC 6749 §2.3.1 says the client id and secret are
 /// form-urlencoded before being joined with ':' and base64-encoded.
@@ -67,14 +59,17 @@ fn unescape(s: &str) -> Cow<'_, str> {
 }
 
 impl Engine {
-    /// Authenticates the client of a token, revocation or introspection request.
+    /// Authenticates the client of a token, revocation or introspection request, from its
+    /// `Authorization` header and the `client_id` / `client_secret` its body carried.
     pub(crate) async fn authenticate_client(
         &self,
-        creds: PresentedCredentials<'_>,
+        request: &HttpRequest,
+        body_client_id: Option<&ClientId>,
+        body_secret: Option<&ClientSecret>,
     ) -> Result<Client, Error> {
         // RFC 6749 §2.3.1: "The parameters can only be transmitted in the request-body and
         // MUST NOT be included in the request URI."
-        if let Some(query) = creds.query {
+        if let Some(query) = request.uri().query() {
             if FormParams::parse(query.as_bytes())
                 .map(|q| q.contains("client_secret"))
                 .unwrap_or(true)
@@ -84,7 +79,7 @@ impl Engine {
                 ));
             }
         }
-        let mut authorization = creds.headers.get_all(AUTHORIZATION).iter();
+        let mut authorization = request.headers().get_all(AUTHORIZATION).iter();
         let basic = match (authorization.next(), authorization.next()) {
             (None, _) => None,
             (Some(_), Some(_)) => {
@@ -99,7 +94,7 @@ impl Engine {
         };
         // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in
         // each request."
-        let (client_id, secret) = match (basic, creds.body_client_id, creds.body_secret) {
+        let (client_id, secret) = match (basic, body_client_id, body_secret) {
             (Some(_), _, Some(_)) => {
                 return Err(Error::InvalidRequest(
                     "more than one client authentication method",

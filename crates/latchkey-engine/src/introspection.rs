@@ -5,7 +5,6 @@
 use http::StatusCode;
 use latchkey_types::{IntrospectionRequest, IntrospectionResponse};
 
-use crate::client_auth::PresentedCredentials;
 use crate::endpoint::{require_form_post, HttpRequest};
 use crate::engine::Engine;
 use crate::error::Error;
@@ -29,12 +28,11 @@ impl Engine {
         require_form_post(request)?;
         let parsed = IntrospectionRequest::parse(request.body()).map_err(Error::Malformed)?;
         let client = self
-            .authenticate_client(PresentedCredentials {
-                headers: request.headers(),
-                query: request.uri().query(),
-                body_client_id: parsed.client_id.as_ref(),
-                body_secret: parsed.client_secret.as_ref(),
-            })
+            .authenticate_client(
+                request,
+                parsed.client_id.as_ref(),
+                parsed.client_secret.as_ref(),
+            )
             .await?;
         // RFC 7662 §2.1: the endpoint requires authorization; only confidential clients
         // (resource servers) can prove who they are.

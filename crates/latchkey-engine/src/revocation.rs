@@ -7,7 +7,6 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use latchkey_types::RevocationRequest;
 
-use crate::client_auth::PresentedCredentials;
 use crate::endpoint::{require_form_post, HttpRequest};
 use crate::engine::Engine;
 use crate::error::Error;
@@ -36,12 +35,11 @@ impl Engine {
         require_form_post(request)?;
         let parsed = RevocationRequest::parse(request.body()).map_err(Error::Malformed)?;
         let client = self
-            .authenticate_client(PresentedCredentials {
-                headers: request.headers(),
-                query: request.uri().query(),
-                body_client_id: parsed.client_id.as_ref(),
-                body_secret: parsed.client_secret.as_ref(),
-            })
+            .authenticate_client(
+                request,
+                parsed.client_id.as_ref(),
+                parsed.client_secret.as_ref(),
+            )
             .await?;
         let presented = parsed.token.secret();
         let Some(found) = self.find_token(presented, parsed.token_type_hint).await? else {

@@ -4,7 +4,6 @@
 use http::StatusCode;
 use latchkey_types::{GrantRequest, TokenRequest};
 
-use crate::client_auth::PresentedCredentials;
 use crate::endpoint::{require_form_post, HttpRequest};
 use crate::engine::Engine;
 use crate::error::Error;
@@ -26,12 +25,11 @@ impl Engine {
         require_form_post(request)?;
         let parsed = TokenRequest::parse(request.body()).map_err(Error::Malformed)?;
         let client = self
-            .authenticate_client(PresentedCredentials {
-                headers: request.headers(),
-                query: request.uri().query(),
-                body_client_id: parsed.client_id.as_ref(),
-                body_secret: parsed.client_secret.as_ref(),
-            })
+            .authenticate_client(
+                request,
+                parsed.client_id.as_ref(),
+                parsed.client_secret.as_ref(),
+            )
             .await?;
         // RFC 6749 §5.2 unauthorized_client: "The authenticated client is not authorized
         // to use this authorization grant type."
