@@ -46,6 +46,26 @@ try {
   if (!page.url().startsWith(base + '/callback')) fail(`ended at ${page.url()}`);
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`balance shown: ${text.replace(/\s+/g, ' ').trim()}`);
+
+  // A third-party client: after consent the browser must follow the 303 to the client's
+  // own origin (no form-action or other policy may stop it). That host does not exist
+  // here, so what is checked is the browser's request to it, with code, state and iss.
+  const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+  await page.goto(`${base}/authorize?response_type=code&client_id=wallet-web&redirect_uri=${encodeURIComponent('https://wallet.example/callback')}&scope=balance%3Aread&state=xyz&code_challenge=${challenge}&code_challenge_method=S256`);
+  await page.waitForSelector('input[name="username"]');
+  await page.fill('input[name="username"]', 'alice');
+  await page.fill('input[name="password"]', 'alice-password');
+  await page.click('form [type="submit"]');
+  await page.waitForSelector('button[name="decision"][value="approve"]');
+  const [callback] = await Promise.all([
+    page.waitForRequest((r) => r.url().startsWith('https://wallet.example/callback')),
+    page.click('button[name="decision"][value="approve"]'),
+  ]);
+  const back = new URL(callback.url());
+  if (!back.searchParams.get('code') || back.searchParams.get('state') !== 'xyz' || back.searchParams.get('iss') !== base) {
+    fail(`third-party callback without code/state/iss: ${back}`);
+  }
+  console.log('third-party client redirected to its callback with code, state and iss');
 } finally {
   await browser.close();
 }

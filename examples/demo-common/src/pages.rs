@@ -12,8 +12,9 @@ use http::header::{
 use http::{Response, StatusCode};
 use latchkey_engine::{escape_html, HttpResponse, PendingInteraction};
 
-const CSP: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+/// No `form-action`: browsers apply it to the redirect that follows a form post too, and
+/// the consent form's answer is a 303 to the client's own origin.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#222}\
     form{display:grid;gap:.6rem}input,button{font-size:1rem;padding:.45rem}\
