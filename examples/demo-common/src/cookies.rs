@@ -27,7 +27,9 @@ type HmacSha256 = Hmac<Sha256>;
 /// Signs and verifies cookie values with one key.
 #[derive(Clone)]
 pub(crate) struct Signer {
-    key: Vec<u8>,
+    /// The HMAC state after absorbing the key, built once and cloned per use (keying
+    /// HMAC-SHA256 costs two compressions; this is on every page and callback).
+    keyed: Option<HmacSha256>,
     secure: bool,
 }
 
@@ -40,18 +42,17 @@ impl std::fmt::Debug for Signer {
 impl Signer {
     /// A signer keyed with `key`; `secure` adds the `Secure` attribute to cookies.
     pub(crate) fn new(key: Vec<u8>, secure: bool) -> Self {
-        Self { key, secure }
+        // HMAC accepts keys of any length, so this cannot fail; without a key every tag
+        // is empty and never verifies.
+        let keyed = HmacSha256::new_from_slice(&key).ok();
+        Self { keyed, secure }
     }
 
     fn tag(&self, payload: &str) -> Vec<u8> {
-        // HMAC accepts keys of any length, so this cannot fail; an empty tag never verifies.
-        HmacSha256::new_from_slice(&self.key).map_or_else(
-            |_| Vec::new(),
-            |mut mac| {
-                mac.update(payload.as_bytes());
-                mac.finalize().into_bytes().to_vec()
-            },
-        )
+        self.keyed.clone().map_or_else(Vec::new, |mut mac| {
+            mac.update(payload.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        })
     }
 
     /// `base64url(json(value)) + "." + base64url(hmac)`.
