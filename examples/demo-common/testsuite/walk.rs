@@ -296,3 +296,55 @@ pub(crate) async fn sign_in_is_throttled_per_username(base: &str) {
         "/consent"
     );
 }
+
+/// The page tests, for a demo whose in-process `start(&Cli)` is `$start`: each demo's
+/// `tests/pages.rs` is this one line, so both frameworks run exactly the same walks.
+macro_rules! page_tests {
+    ($start:path) => {
+        async fn server_url() -> (impl Drop, String) {
+            let server = $start(&latchkey_demo::Cli::for_tests())
+                .await
+                .expect("the demo starts");
+            let url = server.url();
+            (server, url)
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn built_in_client_shows_the_balance() {
+            let (_server, url) = server_url().await;
+            walk::built_in_client_shows_the_balance(&url).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn trade_requires_strong_authentication() {
+            let (_server, url) = server_url().await;
+            walk::trade_requires_strong_authentication(&url).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn forged_and_cookieless_forms_are_refused() {
+            let (_server, url) = server_url().await;
+            walk::forged_and_cookieless_forms_are_refused(&url).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn metadata_is_served_at_the_root() {
+            let (_server, url) = server_url().await;
+            let metadata: serde_json::Value =
+                reqwest::get(format!("{url}/.well-known/oauth-authorization-server"))
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+            assert_eq!(metadata["issuer"], url);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sign_in_is_throttled_per_username() {
+            let (_server, url) = server_url().await;
+            walk::sign_in_is_throttled_per_username(&url).await;
+        }
+    };
+}
+pub(crate) use page_tests;
