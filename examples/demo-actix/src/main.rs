@@ -4,21 +4,14 @@
 //! Prints exactly one line, `listening on http://ADDR`, once it accepts connections, then
 //! serves until killed.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use latchkey_demo::Cli;
-use tracing_subscriber::EnvFilter;
+use latchkey_demo::{process, Cli};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    process::init_logging();
     let cli = Cli::parse();
     let server = match demo_actix::start(&cli).await {
         Ok(server) => server,
@@ -28,11 +21,7 @@ async fn main() -> ExitCode {
         }
     };
     let _purge = server.demo().spawn_purge();
-    let mut stdout = std::io::stdout();
-    if writeln!(stdout, "listening on {}", server.url())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
+    if !process::announce(&server.url()) {
         return ExitCode::FAILURE;
     }
     match server.wait().await {

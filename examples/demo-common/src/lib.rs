@@ -21,6 +21,7 @@ mod config;
 mod cookies;
 mod flow;
 mod pages;
+pub mod process;
 mod store;
 
 pub use app::{default_issuer, Demo, DemoError, DEMO_CLIENT_ID};
