@@ -7,7 +7,36 @@ use crate::engine::EngineBuilder;
 /// challenge cannot be observed, which an authorization request in a browser history or
 /// log does not guarantee; RFC 9700 §2.1.1 and OAuth 2.1 require S256. Only for legacy
 /// clients that cannot compute SHA-256.
+/// Order does not matter: a later `EngineBuilder::policy` call keeps it.
 pub fn allow_plain_pkce(mut builder: EngineBuilder) -> EngineBuilder {
-    builder.policy_mut().set_allow_plain_pkce(true);
+    builder.allow_plain_pkce();
     builder
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::{Engine, MemoryStore, Policy};
+
+    #[test]
+    fn plain_pkce_stays_allowed_whatever_the_order_of_calls() {
+        let store = Arc::new(MemoryStore::new());
+        let before = super::allow_plain_pkce(Engine::builder("https://as.example", store.clone()))
+            .policy(Policy::default())
+            .build()
+            .unwrap();
+        assert!(before.policy().allow_plain_pkce);
+        let after = super::allow_plain_pkce(
+            Engine::builder("https://as.example", store.clone()).policy(Policy::default()),
+        )
+        .build()
+        .unwrap();
+        assert!(after.policy().allow_plain_pkce);
+        let never = Engine::builder("https://as.example", store)
+            .build()
+            .unwrap();
+        assert!(!never.policy().allow_plain_pkce);
+    }
 }

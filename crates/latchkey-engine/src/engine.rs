@@ -65,6 +65,7 @@ impl Engine {
             throttle: Arc::new(MemoryThrottle::default()),
             policy: Policy::default(),
             format: AccessTokenFormat::Opaque,
+            allow_plain_pkce: false,
         }
     }
 
@@ -126,6 +127,9 @@ pub struct EngineBuilder {
     throttle: Arc<dyn Throttle>,
     policy: Policy,
     format: AccessTokenFormat,
+    /// Set only through `danger::allow_plain_pkce`; kept apart from `policy` so that a
+    /// later `.policy(..)` call cannot silently undo it.
+    allow_plain_pkce: bool,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -181,13 +185,14 @@ impl EngineBuilder {
         self
     }
 
-    pub(crate) fn policy_mut(&mut self) -> &mut Policy {
-        &mut self.policy
+    pub(crate) fn allow_plain_pkce(&mut self) {
+        self.allow_plain_pkce = true;
     }
 
     /// Checks the configuration and builds the engine.
-    pub fn build(self) -> Result<Engine, Error> {
+    pub fn build(mut self) -> Result<Engine, Error> {
         validate_issuer(&self.issuer)?;
+        self.policy.set_allow_plain_pkce(self.allow_plain_pkce);
         let endpoint_base = self.endpoint_base.unwrap_or_else(|| self.issuer.clone());
         let audience = self.audience.unwrap_or_else(|| self.issuer.clone());
         Ok(Engine {
