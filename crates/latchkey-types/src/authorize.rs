@@ -196,55 +196,73 @@ impl AuthorizationRequest {
             Some(s) if !state_repeated => State::parse(s).map(Some),
             _ => Ok(None),
         };
-        let valid_state = state_result.as_ref().ok().cloned().flatten();
-        let redirectable = |code, text: &str| AuthorizationRequestError::Redirectable {
-            client_id: client_id.clone(),
-            redirect_uri: redirect_uri.clone(),
-            state: valid_state.clone(),
-            error: ErrorResponse::described(code, text),
+        // The state to echo with an error is passed by reference: only a rejection
+        // copies it into its error.
+        let redirectable =
+            |state: Option<&State>, code, text: &str| AuthorizationRequestError::Redirectable {
+                client_id: client_id.clone(),
+                redirect_uri: redirect_uri.clone(),
+                state: state.cloned(),
+                error: ErrorResponse::described(code, text),
+            };
+        let invalid_request = |state: Option<&State>, text: &str| {
+            redirectable(state, ErrorCode::InvalidRequest, text)
         };
-        let invalid_request = |text: &str| redirectable(ErrorCode::InvalidRequest, text);
 
-        if let Some(name) = form.repeated.first() {
-            return Err(invalid_request(&format!("parameter {name} is repeated")));
-        }
-        let response_type = match form.params.get("response_type") {
-            None => return Err(invalid_request("response_type is missing")),
-            Some("code") => ResponseType::Code,
-            Some(_) => {
-                return Err(redirectable(
-                    ErrorCode::UnsupportedResponseType,
-                    "only response_type=code is supported",
-                ))
+        {
+            let valid_state = state_result.as_ref().ok().and_then(Option::as_ref);
+            if let Some(name) = form.repeated.first() {
+                return Err(invalid_request(
+                    valid_state,
+                    &format!("parameter {name} is repeated"),
+                ));
             }
-        };
+            match form.params.get("response_type") {
+                None => return Err(invalid_request(valid_state, "response_type is missing")),
+                Some("code") => {}
+                Some(_) => {
+                    return Err(redirectable(
+                        valid_state,
+                        ErrorCode::UnsupportedResponseType,
+                        "only response_type=code is supported",
+                    ))
+                }
+            }
+        }
+        let response_type = ResponseType::Code;
         let scope = match form.params.get("scope") {
-            Some(s) => Some(
-                Scope::parse(s)
-                    .map_err(|_| redirectable(ErrorCode::InvalidScope, "scope is malformed"))?,
-            ),
+            Some(s) => Some(Scope::parse(s).map_err(|_| {
+                redirectable(
+                    state_result.as_ref().ok().and_then(Option::as_ref),
+                    ErrorCode::InvalidScope,
+                    "scope is malformed",
+                )
+            })?),
             None => None,
         };
-        let state = state_result.map_err(|_| invalid_request("state is malformed"))?;
+        let state = state_result.map_err(|_| invalid_request(None, "state is malformed"))?;
+        let state_ref = state.as_ref();
         let code_challenge_method = match form.params.get("code_challenge_method") {
-            Some(m) => Some(
-                CodeChallengeMethod::from_str(m)
-                    .map_err(|_| invalid_request("code_challenge_method is not supported"))?,
-            ),
+            Some(m) => Some(CodeChallengeMethod::from_str(m).map_err(|_| {
+                invalid_request(state_ref, "code_challenge_method is not supported")
+            })?),
             None => None,
         };
         let code_challenge = match form.params.get("code_challenge") {
             Some(c) if is_code_challenge(c) => Some(c.to_owned()),
-            Some(_) => return Err(invalid_request("code_challenge is malformed")),
+            Some(_) => return Err(invalid_request(state_ref, "code_challenge is malformed")),
             None if code_challenge_method.is_some() => {
                 return Err(invalid_request(
+                    state_ref,
                     "code_challenge_method without code_challenge",
                 ))
             }
             None => None,
         };
         let nonce = match form.params.get("nonce") {
-            Some(n) => Some(Nonce::parse(n).map_err(|_| invalid_request("nonce is malformed"))?),
+            Some(n) => Some(
+                Nonce::parse(n).map_err(|_| invalid_request(state_ref, "nonce is malformed"))?,
+            ),
             None => None,
         };
         Ok(AuthorizationRequest {

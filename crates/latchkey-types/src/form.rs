@@ -43,12 +43,33 @@ pub enum FormError {
 /// so `state=&state=x` is [`FormError::Repeated`].
 ///
 /// A request carries a handful of parameters, so they are kept in the order
-/// sent in a small vector and looked up linearly: cheaper than a map at this
-/// size, and each name is stored once.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// sent and looked up linearly: cheaper than a map at this size. Every
+/// decoded name and value lives in one buffer, so a form costs two
+/// allocations however many parameters it has. `Debug` shows the names only:
+/// values may be secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct FormParams {
-    /// Every distinct name with the value it was first sent with (possibly empty).
-    pairs: Vec<(String, String)>,
+    /// Every distinct name followed by the value it was first sent with
+    /// (possibly empty), decoded, one after the other.
+    text: String,
+    /// Where each parameter lies in `text`, in the order sent.
+    spans: Vec<Span>,
+}
+
+/// One parameter in [`FormParams::text`]: its name is `start..mid`, its value `mid..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    mid: usize,
+    end: usize,
+}
+
+impl std::fmt::Debug for FormParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormParams")
+            .field("names", &self.spans().map(|(n, _)| n).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Result of the lenient parse: the parameters plus the (sanitised) names
@@ -69,8 +90,8 @@ impl LenientForm {
 
 /// Decodes one `application/x-www-form-urlencoded` name or value: `+` is a
 /// space, `%XX` an octet (a `%` not followed by two hex digits stays as it
-/// is), and invalid UTF-8 becomes U+FFFD. Text with neither `+` nor `%` — the
-/// common case for OAuth values — is copied without decoding.
+/// is), and invalid UTF-8 becomes U+FFFD. The general (allocating) path, for
+/// input that is not UTF-8 or escapes non-ASCII octets.
 fn decode(raw: &[u8]) -> String {
     if !raw.iter().any(|&b| b == b'+' || b == b'%') {
         return String::from_utf8_lossy(raw).into_owned();
@@ -88,12 +109,18 @@ fn decode(raw: &[u8]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// [`decode`] for text already known to be UTF-8: plain text is copied as is.
-fn decode_text(raw: &str) -> String {
-    if raw.contains(['+', '%']) {
-        decode(raw.as_bytes())
-    } else {
-        raw.to_owned()
+/// [`decode`] appended to `out`.
+fn decode_bytes_into(out: &mut String, raw: &[u8]) {
+    out.push_str(&decode(raw));
+}
+
+/// The value of an ASCII hexadecimal digit.
+fn hex_digit(b: Option<&u8>) -> Option<u8> {
+    match b? {
+        b @ b'0'..=b'9' => Some(b - b'0'),
+        b @ b'a'..=b'f' => Some(b - b'a' + 10),
+        b @ b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
     }
 }
 
@@ -112,31 +139,181 @@ fn segments(input: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
         })
 }
 
-/// Decodes pieces into unique parameters, counting repeats, within [`MAX_FORM_PARAMS`].
-fn collect_pairs<T: Copy>(
-    pieces: impl Iterator<Item = (T, T)>,
-    decode: impl Fn(T) -> String,
-) -> Result<LenientForm, FormError> {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let mut repeated = Vec::new();
-    for (count, (raw_name, raw_value)) in pieces.enumerate() {
-        if count >= MAX_FORM_PARAMS {
+/// Room for the parameters of a typical request without growing.
+const SPANS_CAPACITY: usize = 8;
+
+/// The parse in progress: one buffer of decoded text, the parameters in it, and the
+/// names seen more than once.
+struct Collector {
+    text: String,
+    spans: Vec<Span>,
+    repeated: Vec<String>,
+    count: usize,
+}
+
+impl Collector {
+    fn new(input_len: usize) -> Self {
+        // Decoding never lengthens plain or escaped text; only U+FFFD replacements of
+        // invalid UTF-8 do, and the buffer grows for those.
+        Self {
+            text: String::with_capacity(input_len),
+            spans: Vec::with_capacity(SPANS_CAPACITY),
+            repeated: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Takes the parameter just decoded at the end of `text` (name `start..mid`, value
+    /// `mid..`) if its name is new; otherwise drops it and notes the name as repeated.
+    fn finish(&mut self, start: usize, mid: usize) -> Result<(), FormError> {
+        if self.count >= MAX_FORM_PARAMS {
             return Err(FormError::TooLarge);
         }
-        let name = decode(raw_name);
-        if pairs.iter().any(|(seen, _)| *seen == name) {
-            let safe = safe_name(&name);
-            if !repeated.contains(&safe) {
-                repeated.push(safe);
+        self.count += 1;
+        let bytes = self.text.as_bytes();
+        let name = bytes.get(start..mid).unwrap_or_default();
+        let seen = self
+            .spans
+            .iter()
+            .any(|s| bytes.get(s.start..s.mid) == Some(name));
+        if seen {
+            let safe = safe_name(self.text.get(start..mid).unwrap_or_default());
+            if !self.repeated.contains(&safe) {
+                self.repeated.push(safe);
             }
-            continue;
+            self.text.truncate(start);
+        } else {
+            self.spans.push(Span {
+                start,
+                mid,
+                end: self.text.len(),
+            });
         }
-        pairs.push((name, decode(raw_value)));
+        Ok(())
     }
-    Ok(LenientForm {
-        params: FormParams { pairs },
-        repeated,
-    })
+
+    fn done(self) -> LenientForm {
+        LenientForm {
+            params: FormParams {
+                text: self.text,
+                spans: self.spans,
+            },
+            repeated: self.repeated,
+        }
+    }
+}
+
+/// The general parser: [`segments`], each name and value through [`decode`].
+fn parse_bytes(input: &[u8]) -> Result<LenientForm, FormError> {
+    let mut out = Collector::new(input.len());
+    for (raw_name, raw_value) in segments(input) {
+        let start = out.text.len();
+        decode_bytes_into(&mut out.text, raw_name);
+        let mid = out.text.len();
+        decode_bytes_into(&mut out.text, raw_value);
+        out.finish(start, mid)?;
+    }
+    Ok(out.done())
+}
+
+/// The bytes that end a plain run in form input: separators, `+` and `%`.
+fn is_special(b: u8) -> bool {
+    matches!(b, b'&' | b'=' | b'+' | b'%')
+}
+
+/// The parser for UTF-8 input, in one pass and without allocating per parameter: plain
+/// runs are copied into the buffer as they are, `+` and escapes of ASCII octets (`%3A`,
+/// `%2F`: what OAuth values carry) decoded on the way. An escaped non-ASCII octet may
+/// start a multi-byte sequence or be invalid UTF-8, so a parameter holding one is
+/// decoded again by the general path. Gives exactly what [`parse_bytes`] gives.
+fn parse_text(input: &str) -> Result<LenientForm, FormError> {
+    let bytes = input.as_bytes();
+    let mut out = Collector::new(bytes.len());
+    // The current segment starts at `segment` in the input and at `start` in the
+    // buffer; `mid` is where its value starts in the buffer once its first '=' is seen.
+    // `general`: it holds an escaped non-ASCII octet, decoded when the segment ends.
+    let mut segment = 0;
+    let mut start = 0;
+    let mut mid: Option<usize> = None;
+    let mut general = false;
+    // `plain..i` is the run not yet copied. Runs start and end next to the ASCII bytes
+    // of [`is_special`] or at the ends, so slicing `input` there is on char boundaries.
+    let mut plain = 0;
+    let mut i = 0;
+    loop {
+        while bytes.get(i).is_some_and(|&b| !is_special(b)) {
+            i += 1;
+        }
+        let run = input.get(plain..i).unwrap_or_default();
+        match bytes.get(i) {
+            None | Some(b'&') => {
+                if i > segment {
+                    if general {
+                        out.text.truncate(start);
+                        let raw = bytes.get(segment..i).unwrap_or_default();
+                        let mut halves = raw.splitn(2, |&b| b == b'=');
+                        decode_bytes_into(&mut out.text, halves.next().unwrap_or_default());
+                        mid = Some(out.text.len());
+                        decode_bytes_into(&mut out.text, halves.next().unwrap_or_default());
+                    } else {
+                        out.text.push_str(run);
+                    }
+                    let mid = mid.unwrap_or(out.text.len());
+                    out.finish(start, mid)?;
+                }
+                if i >= bytes.len() {
+                    break;
+                }
+                i += 1;
+                segment = i;
+                start = out.text.len();
+                mid = None;
+                general = false;
+            }
+            Some(b'=') => {
+                if !general {
+                    out.text.push_str(run);
+                    if mid.is_none() {
+                        mid = Some(out.text.len());
+                    } else {
+                        out.text.push('=');
+                    }
+                }
+                i += 1;
+            }
+            Some(b'+') => {
+                if !general {
+                    out.text.push_str(run);
+                    out.text.push(' ');
+                }
+                i += 1;
+            }
+            Some(_) => {
+                // '%': an escape if two hex digits follow, else a literal '%'.
+                match (hex_digit(bytes.get(i + 1)), hex_digit(bytes.get(i + 2))) {
+                    (Some(high), Some(low)) => {
+                        let octet = (high << 4) | low;
+                        if !general && octet.is_ascii() {
+                            out.text.push_str(run);
+                            out.text.push(char::from(octet));
+                        } else {
+                            general = true;
+                        }
+                        i += 3;
+                    }
+                    _ => {
+                        if !general {
+                            out.text.push_str(run);
+                            out.text.push('%');
+                        }
+                        i += 1;
+                    }
+                }
+            }
+        }
+        plain = i;
+    }
+    Ok(out.done())
 }
 
 impl FormParams {
@@ -165,29 +342,36 @@ impl FormParams {
         if input.len() > MAX_FORM_BYTES {
             return Err(FormError::TooLarge);
         }
-        // Valid UTF-8 input (the usual case) is validated once, here: splitting it at the
-        // ASCII '&' and '=' keeps every piece valid, so plain pieces are copied as they are.
+        // Valid UTF-8 input (the usual case) is validated once, here: splitting it at
+        // the ASCII '&' and '=' keeps every piece valid.
         match std::str::from_utf8(input) {
-            Ok(text) => collect_pairs(
-                text.split('&')
-                    .filter(|s| !s.is_empty())
-                    .map(|segment| segment.split_once('=').unwrap_or((segment, ""))),
-                decode_text,
-            ),
-            Err(_) => collect_pairs(segments(input), decode),
+            Ok(text) => parse_text(text),
+            Err(_) => parse_bytes(input),
         }
     }
 
-    fn present(&self) -> impl Iterator<Item = &(String, String)> {
-        self.pairs.iter().filter(|(_, value)| !value.is_empty())
+    /// Every parameter, empty values included, in the order sent.
+    fn spans(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.spans.iter().map(|s| {
+            (
+                self.text.get(s.start..s.mid).unwrap_or_default(),
+                self.text.get(s.mid..s.end).unwrap_or_default(),
+            )
+        })
+    }
+
+    fn present(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.spans().filter(|(_, value)| !value.is_empty())
     }
 
     /// The value of parameter `name`, or `None` if it is absent or was sent
     /// with an empty value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.present()
-            .find(|(n, _)| n == name)
-            .map(|(_, value)| value.as_str())
+        let bytes = self.text.as_bytes();
+        let span = self.spans.iter().find(|s| {
+            s.mid - s.start == name.len() && bytes.get(s.start..s.mid) == Some(name.as_bytes())
+        })?;
+        self.text.get(span.mid..span.end).filter(|v| !v.is_empty())
     }
 
     /// Whether parameter `name` is present with a non-empty value.
@@ -197,7 +381,7 @@ impl FormParams {
 
     /// Iterates over the present (non-empty) parameters in the order sent.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.present().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.present()
     }
 
     /// Number of parameters present with a non-empty value.
@@ -327,6 +511,49 @@ mod tests {
         assert!(!err.to_string().contains("SECRETCODE"));
     }
 
+    /// Every parameter as owned (name, value), empty values included.
+    fn all_pairs(form: &FormParams) -> Vec<(String, String)> {
+        form.spans()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn ascii_escapes_decode_in_place_and_others_take_the_general_path() {
+        let f = FormParams::parse(b"r=https%3A%2F%2Fa.example%2Fcb&s=a+b&e=caf%C3%A9+x&p=50%&q=%2")
+            .unwrap();
+        assert_eq!(f.get("r"), Some("https://a.example/cb"));
+        assert_eq!(f.get("s"), Some("a b"));
+        assert_eq!(f.get("e"), Some("caf\u{e9} x"));
+        assert_eq!(f.get("p"), Some("50%"));
+        assert_eq!(f.get("q"), Some("%2"));
+        let f = FormParams::parse("n=\u{e9}%41+%FF&m=%e9".as_bytes()).unwrap();
+        assert_eq!(f.get("n"), Some("\u{e9}A \u{fffd}"));
+        assert_eq!(f.get("m"), Some("\u{fffd}"));
+    }
+
+    #[test]
+    fn repeated_names_leave_no_trace_in_the_buffer() {
+        let f = FormParams::parse_lenient(b"a=1&b=%41&a=2&a=33&c=3").unwrap();
+        assert_eq!(
+            all_pairs(&f.params),
+            vec![
+                ("a".to_owned(), "1".to_owned()),
+                ("b".to_owned(), "A".to_owned()),
+                ("c".to_owned(), "3".to_owned())
+            ]
+        );
+        assert_eq!(f.params.text, "a1bAc3");
+    }
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let f = FormParams::parse(b"client_secret=TOPSECRET&code=SECRETCODE").unwrap();
+        let debug = format!("{f:?}");
+        assert!(debug.contains("client_secret") && debug.contains("code"));
+        assert!(!debug.contains("TOPSECRET") && !debug.contains("SECRETCODE"));
+    }
+
     proptest::proptest! {
         /// The parser decodes exactly as the `form_urlencoded` crate does: for every
         /// name's first occurrence, the same name and value.
@@ -339,7 +566,28 @@ mod tests {
                     expected.push((name.into_owned(), value.into_owned()));
                 }
             }
-            proptest::prop_assert_eq!(lenient.params.pairs, expected);
+            proptest::prop_assert_eq!(all_pairs(&lenient.params), expected);
+        }
+
+        /// The same on input built from the pieces OAuth values are made of: ASCII
+        /// escapes (decoded in place), escapes of non-ASCII octets (the general path),
+        /// broken escapes, `+`, raw non-ASCII text and separators.
+        #[test]
+        fn decodes_escapes_like_the_form_urlencoded_crate(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "Z", "=", "&", "+", "%", "%2", "%3A", "%2f", "%41", "%7E", "%25", "%C3%A9",
+                "%e9", "%FF", "%80", "\u{e9}", "\u{1F600}", "%%", "%G1", " ",
+            ]), 0..24)
+        ) {
+            let input = pieces.concat();
+            let Ok(lenient) = FormParams::parse_lenient(input.as_bytes()) else { return Ok(()) };
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for (name, value) in form_urlencoded::parse(input.as_bytes()) {
+                if !expected.iter().any(|(n, _)| *n == name) {
+                    expected.push((name.into_owned(), value.into_owned()));
+                }
+            }
+            proptest::prop_assert_eq!(all_pairs(&lenient.params), expected);
         }
 
         /// The same on raw bytes, invalid UTF-8 included (decoded lossily by both).
@@ -355,7 +603,7 @@ mod tests {
                     expected.push((name.into_owned(), value.into_owned()));
                 }
             }
-            proptest::prop_assert_eq!(lenient.params.pairs, expected);
+            proptest::prop_assert_eq!(all_pairs(&lenient.params), expected);
         }
     }
 }
