@@ -4,6 +4,8 @@
 //! consent pages then load it and hand back a [`crate::Decision`], which
 //! [`Engine::finish_authorization`] applies.
 
+use std::sync::Arc;
+
 use http::StatusCode;
 use latchkey_pkce::{random_token, CodeChallenge, CodeChallengeMethod};
 use latchkey_types::{
@@ -43,12 +45,45 @@ pub(crate) fn redirect_with(redirect_uri: &RedirectUri, params: &[(&str, &str)])
     let mut url = String::with_capacity(base.len() + 160);
     url.push_str(base);
     url.push(if base.contains('?') { '&' } else { '?' });
-    let start = url.len();
-    let mut query = form_urlencoded::Serializer::for_suffix(url, start);
-    for (name, value) in params {
-        query.append_pair(name, value);
+    for (i, (name, value)) in params.iter().enumerate() {
+        if i > 0 {
+            url.push('&');
+        }
+        push_form_encoded(&mut url, name);
+        url.push('=');
+        push_form_encoded(&mut url, value);
     }
-    response::redirect(&query.finish())
+    response::redirect(&url)
+}
+
+/// Appends `value` `application/x-www-form-urlencoded`, byte for byte as the
+/// `form_urlencoded` crate's serializer does: ASCII alphanumerics and `*-._` as they
+/// are, space as `+`, every other byte as `%XX` (upper-case hex). Codes, tokens and
+/// most states are plain runs copied at once.
+pub(crate) fn push_form_encoded(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut plain = 0;
+    for (i, b) in value.bytes().enumerate() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+            continue;
+        }
+        // `i` is at an ASCII byte or at the first byte of a multi-byte character, so
+        // `plain..i` lies on character boundaries.
+        out.push_str(value.get(plain..i).unwrap_or_default());
+        if b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(
+                HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+            ));
+            out.push(char::from(
+                HEX.get(usize::from(b & 0x0f)).copied().unwrap_or(b'0'),
+            ));
+        }
+        plain = i + 1;
+    }
+    out.push_str(value.get(plain..).unwrap_or_default());
 }
 
 fn error_page(error: ErrorResponse, status: StatusCode) -> AuthorizationStart {
@@ -95,8 +130,8 @@ impl Engine {
         &self,
         client_id: &ClientId,
         requested: Option<&RedirectUri>,
-    ) -> Result<(Client, RedirectUri), AuthorizationStart> {
-        let client = match self.inner.store.get_client(client_id).await {
+    ) -> Result<(Arc<Client>, RedirectUri), AuthorizationStart> {
+        let client = match self.inner.store.get_client_shared(client_id).await {
             Ok(Some(client)) => client,
             Ok(None) => {
                 return Err(error_page(
@@ -182,7 +217,7 @@ impl Engine {
         };
         let now = self.now();
         let record = InteractionRecord {
-            client_id: client.id,
+            client_id: request.client_id,
             redirect_uri,
             redirect_uri_sent: request.redirect_uri.is_some(),
             scope,
@@ -204,7 +239,7 @@ impl Engine {
         {
             return page_for(&Error::Store(e));
         }
-        AuthorizationStart::Interaction(self.pending(id, client.name, record))
+        AuthorizationStart::Interaction(self.pending(id, client.name.clone(), record))
     }
 
     /// RFC 7636 §4.4.1 and RFC 9700 §2.1.1: PKCE with S256; `plain` only when explicitly
@@ -281,9 +316,9 @@ impl Engine {
         let name = self
             .inner
             .store
-            .get_client(&record.client_id)
+            .get_client_shared(&record.client_id)
             .await?
-            .map_or_else(|| record.client_id.as_str().to_owned(), |c| c.name);
+            .map_or_else(|| record.client_id.as_str().to_owned(), |c| c.name.clone());
         Ok(Some(self.pending(id.clone(), name, record)))
     }
 }
@@ -296,6 +331,50 @@ impl Engine {
             AuthorizationStart::Interaction(pending) => handler.start(pending),
             AuthorizationStart::Redirect(response)
             | AuthorizationStart::ErrorPage { response, .. } => response,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn encoded(value: &str) -> String {
+        let mut out = String::new();
+        push_form_encoded(&mut out, value);
+        out
+    }
+
+    #[test]
+    fn form_encoding_matches_the_form_urlencoded_crate() {
+        for value in [
+            "",
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            "https://auth.bank.example",
+            "a b+c&d=e%f*g~h",
+            "caf\u{e9} \u{1F600}!",
+        ] {
+            let expected: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            assert_eq!(encoded(value), expected);
+        }
+    }
+
+    #[test]
+    fn redirect_keeps_the_registered_query() {
+        let uri = RedirectUri::parse("https://client.example/cb?x=1").unwrap();
+        let response = redirect_with(&uri, &[("code", "abc"), ("state", "s t")]);
+        assert_eq!(
+            response.headers()[http::header::LOCATION],
+            "https://client.example/cb?x=1&code=abc&state=s+t"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn form_encoding_matches_form_urlencoded_on_any_text(value in "\\PC{0,40}") {
+            let expected: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            proptest::prop_assert_eq!(encoded(&value), expected);
         }
     }
 }

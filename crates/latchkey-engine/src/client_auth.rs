@@ -5,6 +5,7 @@
 //! secret is even looked at.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -66,7 +67,7 @@ impl Engine {
         request: &HttpRequest,
         body_client_id: Option<&ClientId>,
         body_secret: Option<&ClientSecret>,
-    ) -> Result<Client, Error> {
+    ) -> Result<Arc<Client>, Error> {
         // RFC 6749 §2.3.1: "The parameters can only be transmitted in the request-body and
         // MUST NOT be included in the request URI."
         if let Some(query) = request.uri().query() {
@@ -117,7 +118,7 @@ impl Engine {
             });
             return Err(Error::Throttled { retry_after_secs });
         }
-        let client = self.inner.store.get_client(&client_id).await?;
+        let client = self.inner.store.get_client_shared(&client_id).await?;
         let verdict = match (&client, &secret) {
             (None, _) => Err(Error::InvalidClient("unknown client or bad credentials")),
             (Some(c), Some(secret)) => match &c.secret {

@@ -4,7 +4,7 @@
 //! between processes.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use async_trait::async_trait;
 use latchkey_pkce::SecretDigest;
@@ -74,7 +74,7 @@ impl Tables {
 /// Every storage trait, in process memory. Cheap to share behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    clients: RwLock<HashMap<ClientId, Client>>,
+    clients: RwLock<HashMap<ClientId, Arc<Client>>>,
     tables: Mutex<Tables>,
 }
 
@@ -89,7 +89,7 @@ impl MemoryStore {
         self.clients
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(client.id.clone(), client);
+            .insert(client.id.clone(), Arc::new(client));
     }
 
     /// Removes a client registration. Its grants stay until revoked.
@@ -121,6 +121,13 @@ impl MemoryStore {
 #[async_trait]
 impl ClientStore for MemoryStore {
     async fn get_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+        Ok(self
+            .get_client_shared(id)
+            .await?
+            .map(|client| Client::clone(&client)))
+    }
+
+    async fn get_client_shared(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
         Ok(self
             .clients
             .read()

@@ -26,16 +26,19 @@ fn with_no_store(mut response: HttpResponse) -> HttpResponse {
 /// A JSON response with `no-store` caching headers.
 pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
     match serde_json::to_vec(body) {
-        Ok(bytes) => {
-            let mut response = Response::new(Bytes::from(bytes));
-            *response.status_mut() = status;
-            response
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            with_no_store(response)
-        }
+        Ok(bytes) => json_body(status, bytes),
         Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     }
+}
+
+/// A JSON response with `no-store` caching headers, for a body already serialized.
+pub(crate) fn json_body(status: StatusCode, body: Vec<u8>) -> HttpResponse {
+    let mut response = Response::new(Bytes::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    with_no_store(response)
 }
 
 /// A JSON response that may be cached publicly (metadata, JWKS).

@@ -68,7 +68,7 @@ impl Engine {
             }
         };
         self.emit(|| Event::TokenRevoked {
-            client_id: client.id,
+            client_id: client.id.clone(),
             kind,
             grant_id,
         });

@@ -13,7 +13,7 @@ impl Engine {
     /// Answers a token request. Never fails: errors become RFC 6749 §5.2 responses.
     pub async fn token(&self, request: &HttpRequest) -> HttpResponse {
         match self.token_inner(request).await {
-            Ok(tokens) => response::json(StatusCode::OK, &tokens),
+            Ok(tokens) => response::json_body(StatusCode::OK, tokens.to_json()),
             Err(error) => response::error(&error, self.issuer()),
         }
     }

@@ -315,6 +315,89 @@ impl Serialize for TokenResponse {
     }
 }
 
+impl TokenResponse {
+    /// The response body: exactly the bytes `serde_json::to_vec` writes for it (same
+    /// member order, same escaping), written straight into one buffer sized for it.
+    /// Like `Serialize`, this writes the secret token values.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut capacity = 96 + self.access_token.secret().len();
+        capacity += self
+            .refresh_token
+            .as_ref()
+            .map_or(0, |r| 20 + r.secret().len());
+        capacity += self.scope.as_ref().map_or(0, |s| 12 + s.as_str().len());
+        let mut out = Vec::with_capacity(capacity);
+        out.extend_from_slice(b"{\"access_token\":");
+        push_json_str(&mut out, self.access_token.secret());
+        out.extend_from_slice(b",\"token_type\":");
+        push_json_str(&mut out, self.token_type.as_str());
+        out.extend_from_slice(b",\"expires_in\":");
+        push_decimal(&mut out, self.expires_in);
+        if let Some(refresh) = &self.refresh_token {
+            out.extend_from_slice(b",\"refresh_token\":");
+            push_json_str(&mut out, refresh.secret());
+        }
+        if let Some(scope) = &self.scope {
+            out.extend_from_slice(b",\"scope\":");
+            push_json_str(&mut out, scope.as_str());
+        }
+        out.push(b'}');
+        out
+    }
+}
+
+/// Appends `value` as a JSON string, escaped as `serde_json` escapes: `"`, `\\` and
+/// control characters; everything else (non-ASCII included) as it is.
+fn push_json_str(out: &mut Vec<u8>, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = value.as_bytes();
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0x00..=0x1f => 0,
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(plain..i).unwrap_or_default());
+        out.push(b'\\');
+        if short == 0 {
+            let high = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+            let low = HEX.get(usize::from(b & 0x0f)).copied().unwrap_or(b'0');
+            out.extend_from_slice(&[b'u', b'0', b'0', high, low]);
+        } else {
+            out.push(short);
+        }
+        plain = i + 1;
+    }
+    out.extend_from_slice(bytes.get(plain..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// Appends `value` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut first = digits.len();
+    loop {
+        first -= 1;
+        if let Some(slot) = digits.get_mut(first) {
+            // `value % 10` is below 10.
+            *slot = b'0' + (value % 10) as u8;
+        }
+        value /= 10;
+        if value == 0 || first == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(first..).unwrap_or_default());
+}
+
 /// Wire shape used to deserialize a [`TokenResponse`].
 #[derive(Deserialize)]
 struct RawTokenResponse {

@@ -187,10 +187,10 @@ impl Challenge {
 
     fn restore(&self) -> Result<CodeChallenge, StoreError> {
         match self {
-            Self::S256(digest) => CodeChallenge::parse_s256(&URL_SAFE_NO_PAD.encode(digest)),
-            Self::Other(method, value) => CodeChallenge::restore(*method, value.to_string()),
+            Self::S256(digest) => Ok(CodeChallenge::from_s256_digest(digest)),
+            Self::Other(method, value) => CodeChallenge::restore(*method, value.to_string())
+                .map_err(|_| corrupt("code challenge")),
         }
-        .map_err(|_| corrupt("code challenge"))
     }
 }
 

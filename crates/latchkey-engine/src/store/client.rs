@@ -1,5 +1,7 @@
 //! Registered clients and the read-only store the engine looks them up in.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use latchkey_pkce::SecretDigest;
 use latchkey_types::{ClientId, GrantType, RedirectUri, Scope};
@@ -108,6 +110,15 @@ impl Client {
 pub trait ClientStore: Send + Sync {
     /// The client registered under `id`, if any.
     async fn get_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError>;
+
+    /// The same client, shared: what the engine calls on every authorization and token
+    /// request, where it only reads the registration. The default wraps
+    /// [`get_client`](Self::get_client); a store that keeps clients in memory should
+    /// override it to hand out its own `Arc` instead of copying every field (name,
+    /// redirect URIs, grant types, scope) on each request.
+    async fn get_client_shared(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
+        Ok(self.get_client(id).await?.map(Arc::new))
+    }
 }
 
 #[cfg(test)]

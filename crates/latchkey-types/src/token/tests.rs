@@ -242,3 +242,52 @@ fn token_response_deserialize_accepts_lowercase_bearer_and_rejects_bad_tokens() 
     let mac = r#"{"access_token":"x","token_type":"mac","expires_in":1}"#;
     assert!(serde_json::from_str::<TokenResponse>(mac).is_err());
 }
+
+#[test]
+fn to_json_writes_what_serde_json_writes() {
+    use crate::ids::{AccessToken, RefreshToken};
+    let cases = [
+        (
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            Some("r-1"),
+            Some("a b"),
+            3600,
+        ),
+        (
+            "a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}\u{e9}x",
+            None,
+            None,
+            0,
+        ),
+        ("eyJ.eyJ.sig", Some("\u{0}"), Some("trade"), u64::MAX),
+        ("t", None, Some("x"), 10),
+    ];
+    for (access, refresh, scope, expires_in) in cases {
+        let response = TokenResponse {
+            access_token: AccessToken::new(access),
+            token_type: TokenType::Bearer,
+            expires_in,
+            refresh_token: refresh.map(RefreshToken::new),
+            scope: scope.map(|s| Scope::parse(s).unwrap()),
+        };
+        assert_eq!(
+            String::from_utf8(response.to_json()).unwrap(),
+            serde_json::to_string(&response).unwrap()
+        );
+    }
+}
+
+proptest::proptest! {
+    /// Any token text and lifetime: the same bytes as `serde_json`.
+    #[test]
+    fn to_json_matches_serde_json(access in "\\PC*", controls in "[\\x00-\\x1f\"\\\\]{0,8}", expires_in: u64) {
+        let response = TokenResponse {
+            access_token: crate::ids::AccessToken::new(format!("{access}{controls}")),
+            token_type: TokenType::Bearer,
+            expires_in,
+            refresh_token: Some(crate::ids::RefreshToken::new(controls)),
+            scope: None,
+        };
+        proptest::prop_assert_eq!(response.to_json(), serde_json::to_vec(&response).unwrap());
+    }
+}
