@@ -287,7 +287,7 @@ impl Engine {
         let scope_rules = record
             .scope
             .iter()
-            .filter_map(|s| self.inner.policy.scope_rule(s).cloned())
+            .filter_map(|s| self.inner.policy.shared_scope_rule(s).cloned())
             .collect();
         PendingInteraction {
             id,

@@ -4,6 +4,7 @@
 //! own login and consent pages. The engine never sees a password: only this data crosses.
 
 use std::fmt;
+use std::sync::Arc;
 
 use latchkey_pkce::SecretDigest;
 use latchkey_types::{ClientId, Scope};
@@ -52,7 +53,7 @@ pub struct PendingInteraction {
     /// The scope requested.
     pub scope: Scope,
     /// The declared rules (description, required level) of each requested scope that has one.
-    pub scope_rules: Vec<ScopeRule>,
+    pub scope_rules: Vec<Arc<ScopeRule>>,
     /// The request as stored.
     pub record: InteractionRecord,
 }

@@ -21,7 +21,7 @@ pub(crate) struct Minted {
 
 impl Engine {
     /// Mints an access token limited to `scope` (a subset of the grant's), and a refresh
-    /// token when `with_refresh`.
+    /// token when `with_refresh`. The response's `scope` is left unset for the caller.
     pub(crate) fn mint(
         &self,
         grant: &Grant,
@@ -91,7 +91,8 @@ impl Engine {
             token_type: TokenType::Bearer,
             expires_in,
             refresh_token: refresh_value,
-            scope: Some(scope.clone()),
+            // Set by the caller, who can often move the scope in instead of copying it.
+            scope: None,
         };
         Ok(Minted {
             access,

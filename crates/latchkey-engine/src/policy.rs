@@ -2,6 +2,8 @@
 //! knows. Built with checked setters, so an out-of-range value (a ten-hour code) is a
 //! configuration error at startup instead of a weakness in production.
 
+use std::sync::Arc;
+
 use time::Duration;
 
 use crate::acr;
@@ -40,6 +42,8 @@ pub struct Policy {
     pub(crate) pkce: PkceRequirement,
     pub(crate) allow_plain_pkce: bool,
     pub(crate) scopes: Vec<ScopeRule>,
+    /// The same rules, shared: pending interactions carry them without copying.
+    pub(crate) shared_scopes: Vec<Arc<ScopeRule>>,
     pub(crate) acr_ranking: Vec<String>,
 }
 
@@ -55,6 +59,7 @@ impl Default for Policy {
             pkce: PkceRequirement::AllClients,
             allow_plain_pkce: false,
             scopes: Vec::new(),
+            shared_scopes: Vec::new(),
             acr_ranking: acr::default_ranking(),
         }
     }
@@ -132,6 +137,8 @@ impl Policy {
     /// authentication level.
     pub fn scope(mut self, rule: ScopeRule) -> Self {
         self.scopes.retain(|r| r.name != rule.name);
+        self.shared_scopes.retain(|r| r.name != rule.name);
+        self.shared_scopes.push(Arc::new(rule.clone()));
         self.scopes.push(rule);
         self
     }
@@ -145,6 +152,11 @@ impl Policy {
     /// The rule declared for `scope`, if any.
     pub fn scope_rule(&self, scope: &str) -> Option<&ScopeRule> {
         self.scopes.iter().find(|r| r.name == scope)
+    }
+
+    /// The rule declared for `scope`, if any, shared.
+    pub(crate) fn shared_scope_rule(&self, scope: &str) -> Option<&Arc<ScopeRule>> {
+        self.shared_scopes.iter().find(|r| r.name == scope)
     }
 
     /// Every declared scope.

@@ -101,6 +101,8 @@ impl Engine {
             grant_type: GrantType::AuthorizationCode,
             scope: grant.scope.clone(),
         });
-        Ok(minted.response)
+        let mut response = minted.response;
+        response.scope = Some(grant.scope);
+        Ok(response)
     }
 }

@@ -54,12 +54,14 @@ impl Engine {
             .store
             .insert_grant(&grant, &minted.access, None)
             .await?;
+        let mut response = minted.response;
+        response.scope = Some(scope.clone());
         self.emit(|| Event::TokenIssued {
             client_id: client.id.clone(),
             grant_id: grant.id,
             grant_type: GrantType::ClientCredentials,
             scope,
         });
-        Ok(minted.response)
+        Ok(response)
     }
 }

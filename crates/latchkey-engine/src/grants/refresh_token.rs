@@ -66,13 +66,15 @@ impl Engine {
             client_id: client.id.clone(),
             grant_id: grant.id,
         });
+        let mut response = minted.response;
+        response.scope = Some(scope.clone());
         self.emit(|| Event::TokenIssued {
             client_id: client.id.clone(),
             grant_id: grant.id,
             grant_type: GrantType::RefreshToken,
             scope,
         });
-        Ok(minted.response)
+        Ok(response)
     }
 
     /// RFC 9700 §4.14.2: when a rotated-out refresh token is used, "the authorization

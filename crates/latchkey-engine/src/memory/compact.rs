@@ -20,25 +20,70 @@ use crate::store::{AccessTokenRecord, CodeRecord, RefreshTokenRecord, StoreError
 /// Values shared by many records, each kept once.
 #[derive(Debug, Default)]
 pub(super) struct Interner {
-    clients: HashSet<Arc<ClientId>>,
-    scopes: HashSet<Arc<Scope>>,
-    redirects: HashSet<Arc<RedirectUri>>,
-    strs: HashSet<Arc<str>>,
-    amrs: HashSet<Arc<[String]>>,
+    clients: Shared<ClientId>,
+    scopes: Shared<Scope>,
+    redirects: Shared<RedirectUri>,
+    strs: Shared<str>,
+    amrs: Shared<[String]>,
 }
 
-fn intern<T, Q>(set: &mut HashSet<Arc<T>>, value: &Q, make: impl FnOnce(&Q) -> Arc<T>) -> Arc<T>
-where
-    T: ?Sized + Hash + Eq + std::borrow::Borrow<Q>,
-    Q: ?Sized + Hash + Eq,
-    Arc<T>: std::borrow::Borrow<Q>,
-{
-    if let Some(shared) = set.get(value) {
-        return Arc::clone(shared);
+/// One kind of interned value, with the one interned last: consecutive records mostly
+/// repeat it (same client, scope, `acr`), and comparing with it is cheaper than hashing.
+#[derive(Debug)]
+struct Shared<T: ?Sized> {
+    set: HashSet<Arc<T>>,
+    last: Option<Arc<T>>,
+}
+
+impl<T: ?Sized> Default for Shared<T> {
+    fn default() -> Self {
+        Self {
+            set: HashSet::new(),
+            last: None,
+        }
     }
-    let shared = make(value);
-    set.insert(Arc::clone(&shared));
-    shared
+}
+
+impl<T: ?Sized + Hash + Eq> Shared<T> {
+    fn intern<Q>(&mut self, value: &Q, make: impl FnOnce(&Q) -> Arc<T>) -> Arc<T>
+    where
+        T: std::borrow::Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+        Arc<T>: std::borrow::Borrow<Q>,
+    {
+        if let Some(last) = &self.last {
+            let last_value: &T = last;
+            if last_value.borrow() == value {
+                return Arc::clone(last);
+            }
+        }
+        let shared = match self.set.get(value) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared = make(value);
+                self.set.insert(Arc::clone(&shared));
+                shared
+            }
+        };
+        self.last = Some(Arc::clone(&shared));
+        shared
+    }
+
+    /// Drops the values no record refers to any more.
+    fn prune(&mut self) {
+        self.last = None;
+        self.set.retain(|v| Arc::strong_count(v) > 1);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -47,32 +92,32 @@ fn corrupt(what: &str) -> StoreError {
 
 impl Interner {
     fn client(&mut self, id: &ClientId) -> Arc<ClientId> {
-        intern(&mut self.clients, id, |id| Arc::new(id.clone()))
+        self.clients.intern(id, |id| Arc::new(id.clone()))
     }
 
     fn scope(&mut self, scope: &Scope) -> Arc<Scope> {
-        intern(&mut self.scopes, scope, |s| Arc::new(s.clone()))
+        self.scopes.intern(scope, |s| Arc::new(s.clone()))
     }
 
     fn redirect(&mut self, uri: &RedirectUri) -> Arc<RedirectUri> {
-        intern(&mut self.redirects, uri, |u| Arc::new(u.clone()))
+        self.redirects.intern(uri, |u| Arc::new(u.clone()))
     }
 
     fn str(&mut self, value: &str) -> Arc<str> {
-        intern(&mut self.strs, value, |v: &str| Arc::from(v))
+        self.strs.intern(value, |v: &str| Arc::from(v))
     }
 
     fn amr(&mut self, amr: &[String]) -> Arc<[String]> {
-        intern(&mut self.amrs, amr, |v: &[String]| Arc::from(v))
+        self.amrs.intern(amr, |v: &[String]| Arc::from(v))
     }
 
     /// Drops values no record refers to any more (after a purge).
     pub(super) fn prune(&mut self) {
-        self.clients.retain(|v| Arc::strong_count(v) > 1);
-        self.scopes.retain(|v| Arc::strong_count(v) > 1);
-        self.redirects.retain(|v| Arc::strong_count(v) > 1);
-        self.strs.retain(|v| Arc::strong_count(v) > 1);
-        self.amrs.retain(|v| Arc::strong_count(v) > 1);
+        self.clients.prune();
+        self.scopes.prune();
+        self.redirects.prune();
+        self.strs.prune();
+        self.amrs.prune();
     }
 
     pub(super) fn grant(&mut self, grant: &Grant) -> CompactGrant {
@@ -177,7 +222,7 @@ impl Challenge {
         match challenge.method() {
             CodeChallengeMethod::S256
                 if URL_SAFE_NO_PAD.decode_slice(challenge.as_str(), &mut digest) == Ok(32)
-                    && URL_SAFE_NO_PAD.encode(digest) == challenge.as_str() =>
+                    && is_encoding_of(&digest, challenge.as_str()) =>
             {
                 Self::S256(digest)
             }
@@ -192,6 +237,13 @@ impl Challenge {
                 .map_err(|_| corrupt("code challenge")),
         }
     }
+}
+
+/// Whether `text` is exactly the base64url encoding of `digest` (so it can be rebuilt
+/// from the 32 bytes), checked without allocating.
+fn is_encoding_of(digest: &[u8; 32], text: &str) -> bool {
+    let mut encoded = [0u8; 43];
+    URL_SAFE_NO_PAD.encode_slice(digest, &mut encoded) == Ok(43) && encoded[..] == *text.as_bytes()
 }
 
 /// An issued code and whether it was consumed; its digest is the map key.
