@@ -62,9 +62,15 @@ pub(crate) fn redirect_with(redirect_uri: &RedirectUri, params: &[(&str, &str)])
 /// most states are plain runs copied at once.
 pub(crate) fn push_form_encoded(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let is_plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
+    // Codes and most states are plain throughout: find that out in one tight scan.
+    let Some(first) = value.bytes().position(|b| !is_plain(b)) else {
+        out.push_str(value);
+        return;
+    };
     let mut plain = 0;
-    for (i, b) in value.bytes().enumerate() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+    for (i, b) in value.bytes().enumerate().skip(first) {
+        if is_plain(b) {
             continue;
         }
         // `i` is at an ASCII byte or at the first byte of a multi-byte character, so

@@ -13,7 +13,7 @@ use crate::events::Event;
 use crate::grant::{Grant, GrantId};
 use crate::interaction::{Approval, Decision, InteractionId};
 use crate::response::{self, HttpResponse};
-use crate::store::{CodeRecord, InteractionRecord};
+use crate::store::{CodeRecord, InteractionRecord, TakeOutcome};
 
 impl Engine {
     /// Step two: applies the resource owner's decision and answers with the `303`
@@ -28,18 +28,23 @@ impl Engine {
         let now = self.now();
         let digest = id.digest();
         let store = &self.inner.store;
-        let pending = store
-            .get_interaction(&digest, now)
-            .await?
-            .ok_or(Error::UnknownInteraction)?;
-        if let Decision::Approve(approval) = &decision {
-            self.check_approval(&pending, approval)?;
-        }
-        // Taking the interaction is the atomic step: a double submit finishes once.
-        let record = store
-            .take_interaction(&digest, now)
-            .await?
-            .ok_or(Error::UnknownInteraction)?;
+        // Taking the interaction is the atomic step: a double submit finishes once. An
+        // approval the request does not allow leaves it pending.
+        let accept = |pending: &InteractionRecord| match &decision {
+            Decision::Approve(approval) => self.check_approval(pending, approval).is_ok(),
+            Decision::Deny => true,
+        };
+        let record = match store.take_interaction_if(&digest, now, &accept).await? {
+            TakeOutcome::Taken(record) => record,
+            TakeOutcome::Refused(pending) => {
+                if let Decision::Approve(approval) = &decision {
+                    self.check_approval(&pending, approval)?;
+                }
+                return Err(Error::UnknownInteraction);
+            }
+            // `TakeOutcome` is non-exhaustive: anything else is no interaction to finish.
+            _ => return Err(Error::UnknownInteraction),
+        };
         let approval = match decision {
             Decision::Deny => {
                 self.emit(|| Event::AuthorizationDenied {

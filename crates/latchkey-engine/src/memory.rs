@@ -15,7 +15,7 @@ use crate::grant::{Grant, GrantId, Subject};
 use crate::store::{
     AccessTokenRecord, Client, ClientStore, CodeRecord, CodeStore, ConsumeOutcome,
     InteractionRecord, InteractionStore, Maintenance, PurgeReport, RefreshTokenRecord,
-    RotateOutcome, StoreError, TokenStore,
+    RotateOutcome, StoreError, TakeOutcome, TokenStore,
 };
 
 mod compact;
@@ -175,6 +175,29 @@ impl InteractionStore for MemoryStore {
             .interactions
             .remove(id)
             .filter(|r| r.expires_at > now))
+    }
+
+    async fn take_interaction_if(
+        &self,
+        id: &SecretDigest,
+        now: OffsetDateTime,
+        accept: &(dyn for<'r> Fn(&'r InteractionRecord) -> bool + Send + Sync),
+    ) -> Result<TakeOutcome, StoreError> {
+        let mut t = self.lock();
+        let Some(record) = t.interactions.get(id) else {
+            return Ok(TakeOutcome::Missing);
+        };
+        if record.expires_at <= now {
+            // As `take_interaction` does: an expired interaction goes.
+            t.interactions.remove(id);
+            return Ok(TakeOutcome::Missing);
+        }
+        if !accept(record) {
+            return Ok(TakeOutcome::Refused(record.clone()));
+        }
+        Ok(t.interactions
+            .remove(id)
+            .map_or(TakeOutcome::Missing, TakeOutcome::Taken))
     }
 }
 
@@ -369,5 +392,99 @@ impl Maintenance for MemoryStore {
         // redeemed racing its replay; keeping them all is simplest and small.
         t.revoked_grants = revoked;
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use latchkey_types::{RedirectUri, Scope};
+
+    use super::*;
+
+    /// Only the required methods: `take_interaction_if` is the trait's default.
+    struct Plain(MemoryStore);
+
+    #[async_trait]
+    impl InteractionStore for Plain {
+        async fn put_interaction(
+            &self,
+            id: &SecretDigest,
+            record: &InteractionRecord,
+        ) -> Result<(), StoreError> {
+            self.0.put_interaction(id, record).await
+        }
+
+        async fn get_interaction(
+            &self,
+            id: &SecretDigest,
+            now: OffsetDateTime,
+        ) -> Result<Option<InteractionRecord>, StoreError> {
+            self.0.get_interaction(id, now).await
+        }
+
+        async fn take_interaction(
+            &self,
+            id: &SecretDigest,
+            now: OffsetDateTime,
+        ) -> Result<Option<InteractionRecord>, StoreError> {
+            self.0.take_interaction(id, now).await
+        }
+    }
+
+    fn record(now: OffsetDateTime) -> InteractionRecord {
+        InteractionRecord {
+            client_id: ClientId::new("wallet-web").unwrap(),
+            redirect_uri: RedirectUri::parse("https://wallet.example/callback").unwrap(),
+            redirect_uri_sent: true,
+            scope: Scope::parse("balance:read trade").unwrap(),
+            state: None,
+            code_challenge: None,
+            nonce: None,
+            created_at: now,
+            expires_at: now + time::Duration::minutes(10),
+        }
+    }
+
+    async fn check_take_if(store: &dyn InteractionStore) {
+        let now = OffsetDateTime::now_utc();
+        let id = SecretDigest::of("interaction");
+        let original = record(now);
+        store.put_interaction(&id, &original).await.unwrap();
+        let refuse = |_: &InteractionRecord| false;
+        let accept = |r: &InteractionRecord| r.scope.contains("trade");
+        assert_eq!(
+            store.take_interaction_if(&id, now, &refuse).await.unwrap(),
+            TakeOutcome::Refused(original.clone()),
+        );
+        assert!(
+            store.get_interaction(&id, now).await.unwrap().is_some(),
+            "a refused interaction stays pending"
+        );
+        let late = original.expires_at;
+        assert_eq!(
+            store.take_interaction_if(&id, late, &accept).await.unwrap(),
+            TakeOutcome::Missing,
+            "expired"
+        );
+        let id = SecretDigest::of("interaction 2");
+        store.put_interaction(&id, &original).await.unwrap();
+        assert_eq!(
+            store.take_interaction_if(&id, now, &accept).await.unwrap(),
+            TakeOutcome::Taken(original),
+        );
+        assert_eq!(
+            store.take_interaction_if(&id, now, &accept).await.unwrap(),
+            TakeOutcome::Missing,
+            "taken once only"
+        );
+    }
+
+    #[test]
+    fn take_interaction_if_takes_only_what_it_accepts() {
+        futures::executor::block_on(async {
+            check_take_if(&MemoryStore::new()).await;
+            check_take_if(&Plain(MemoryStore::new())).await;
+        });
     }
 }

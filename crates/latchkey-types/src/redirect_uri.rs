@@ -222,11 +222,36 @@ fn check_characters(value: &str) -> Result<(), RedirectUriError> {
             if !escape.is_some_and(|e| e.iter().all(u8::is_ascii_hexdigit)) {
                 return Err(RedirectUriError::InvalidCharacter);
             }
-        } else if !(is_unreserved(b) || b":/?[]@!$&'()*+,;=".contains(&b)) {
+        } else if !is_uri_char(b) {
             return Err(RedirectUriError::InvalidCharacter);
         }
     }
     Ok(())
+}
+
+/// `unreserved` or a reserved character (`gen-delims` and `sub-delims`, RFC 3986 §2.2):
+/// every character a URI may hold besides `%` escapes.
+fn is_uri_char(b: u8) -> bool {
+    is_unreserved(b)
+        || matches!(
+            b,
+            b':' | b'/'
+                | b'?'
+                | b'['
+                | b']'
+                | b'@'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
 }
 
 /// Splits `scheme:rest` at the first `:`.

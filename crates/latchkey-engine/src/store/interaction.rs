@@ -32,6 +32,18 @@ pub struct InteractionRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// What [`InteractionStore::take_interaction_if`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TakeOutcome {
+    /// The interaction passed the check and was removed: no other caller gets it.
+    Taken(InteractionRecord),
+    /// The interaction failed the check and stays pending; a copy, to say why.
+    Refused(InteractionRecord),
+    /// No such interaction, or it has expired.
+    Missing,
+}
+
 /// Keeps pending interactions.
 ///
 /// Contract: `take_interaction` returns each interaction at most once, even to concurrent
@@ -58,4 +70,30 @@ pub trait InteractionStore: Send + Sync {
         id: &SecretDigest,
         now: OffsetDateTime,
     ) -> Result<Option<InteractionRecord>, StoreError>;
+
+    /// Takes the interaction only if `accept` holds for it; otherwise leaves it pending.
+    /// What finishing an authorization does: the decision is checked against the request,
+    /// and an approval that asks too much must not use the interaction up.
+    ///
+    /// The default reads the interaction, checks it and then takes it (two calls, like
+    /// the engine made before this method existed: at most one caller still gets it). A
+    /// store that can look at a record in place should override it to do all three in
+    /// one step, without copying the record.
+    async fn take_interaction_if(
+        &self,
+        id: &SecretDigest,
+        now: OffsetDateTime,
+        accept: &(dyn for<'r> Fn(&'r InteractionRecord) -> bool + Send + Sync),
+    ) -> Result<TakeOutcome, StoreError> {
+        let Some(pending) = self.get_interaction(id, now).await? else {
+            return Ok(TakeOutcome::Missing);
+        };
+        if !accept(&pending) {
+            return Ok(TakeOutcome::Refused(pending));
+        }
+        Ok(match self.take_interaction(id, now).await? {
+            Some(record) => TakeOutcome::Taken(record),
+            None => TakeOutcome::Missing,
+        })
+    }
 }

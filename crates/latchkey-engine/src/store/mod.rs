@@ -13,7 +13,7 @@ mod token;
 
 pub use client::{Client, ClientSecretVerifier, ClientStore};
 pub use code::{CodeRecord, CodeStore, ConsumeOutcome};
-pub use interaction::{InteractionRecord, InteractionStore};
+pub use interaction::{InteractionRecord, InteractionStore, TakeOutcome};
 pub use token::{AccessTokenRecord, RefreshTokenRecord, RotateOutcome, TokenStore};
 
 use async_trait::async_trait;
