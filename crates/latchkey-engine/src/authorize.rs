@@ -135,7 +135,7 @@ impl Engine {
     async fn trusted_target(
         &self,
         client_id: &ClientId,
-        requested: Option<&RedirectUri>,
+        requested: Option<RedirectUri>,
     ) -> Result<(Arc<Client>, RedirectUri), AuthorizationStart> {
         let client = match self.inner.store.get_client_shared(client_id).await {
             Ok(Some(client)) => client,
@@ -153,8 +153,8 @@ impl Engine {
             Some(uri) => client
                 .redirect_uris
                 .iter()
-                .any(|registered| registered.matches(uri))
-                .then(|| uri.clone()),
+                .any(|registered| registered.matches(&uri))
+                .then_some(uri),
             // RFC 6749 §3.1.2.3: may be omitted only when exactly one is registered.
             None => match client.redirect_uris.as_slice() {
                 [only] => Some(only.clone()),
@@ -181,15 +181,16 @@ impl Engine {
                 state,
                 error,
             }) => {
-                return match self.trusted_target(&client_id, redirect_uri.as_ref()).await {
+                return match self.trusted_target(&client_id, redirect_uri).await {
                     Ok((_, target)) => self.redirect_error(&target, &error, state.as_ref()),
                     Err(page) => page,
                 }
             }
             Err(other) => return error_page(other.error_response(), StatusCode::BAD_REQUEST),
         };
+        let redirect_uri_sent = request.redirect_uri.is_some();
         let (client, redirect_uri) = match self
-            .trusted_target(&request.client_id, request.redirect_uri.as_ref())
+            .trusted_target(&request.client_id, request.redirect_uri.take())
             .await
         {
             Ok(found) => found,
@@ -225,7 +226,7 @@ impl Engine {
         let record = InteractionRecord {
             client_id: request.client_id,
             redirect_uri,
-            redirect_uri_sent: request.redirect_uri.is_some(),
+            redirect_uri_sent,
             scope,
             state: request.state,
             code_challenge,

@@ -29,10 +29,22 @@ fn parse_basic(value: &str) -> Result<(ClientId, ClientSecret), Error> {
     if !scheme.eq_ignore_ascii_case("basic") || encoded.len() > 2048 {
         return Err(malformed);
     }
-    let decoded = STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| Error::InvalidClient("malformed Basic credentials"))?;
-    let decoded = String::from_utf8(decoded)
+    // Usual credentials (an id and a generated secret) decode into a buffer on the stack;
+    // longer ones (up to 1536 bytes) into the heap.
+    let encoded = encoded.trim();
+    let mut small = [0u8; 256];
+    let heap;
+    let decoded: &[u8] = match STANDARD.decode_slice(encoded, &mut small) {
+        Ok(len) => small.get(..len).unwrap_or_default(),
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+            heap = STANDARD
+                .decode(encoded)
+                .map_err(|_| Error::InvalidClient("malformed Basic credentials"))?;
+            &heap
+        }
+        Err(_) => return Err(Error::InvalidClient("malformed Basic credentials")),
+    };
+    let decoded = std::str::from_utf8(decoded)
         .map_err(|_| Error::InvalidClient("malformed Basic credentials"))?;
     let (id, secret) = decoded
         .split_once(':')
@@ -48,7 +60,7 @@ fn parse_basic(value: &str) -> Result<(ClientId, ClientSecret), Error> {
 /// value would be). Most ids and secrets, and every secret latchkey generates, have
 /// nothing to decode: they are borrowed as they are, without a copy.
 fn unescape(s: &str) -> Cow<'_, str> {
-    if !s.contains(['%', '+', '&']) {
+    if !s.bytes().any(|b| matches!(b, b'%' | b'+' | b'&')) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
@@ -162,6 +174,17 @@ mod tests {
         let (id, secret) = parse_basic(&format!("Basic {encoded}")).unwrap();
         assert_eq!(id.as_str(), "my client");
         assert_eq!(secret.secret(), "s:cret");
+    }
+
+    #[test]
+    fn long_basic_credentials_decode_too() {
+        let secret = "s".repeat(400);
+        let encoded = STANDARD.encode(format!("client:{secret}"));
+        let (id, parsed) = parse_basic(&format!("Basic {encoded}")).unwrap();
+        assert_eq!(id.as_str(), "client");
+        assert_eq!(parsed.secret(), secret);
+        let too_long = STANDARD.encode("c:".to_owned() + &"s".repeat(1600));
+        assert!(parse_basic(&format!("Basic {too_long}")).is_err());
     }
 
     #[test]

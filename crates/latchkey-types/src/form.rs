@@ -175,7 +175,7 @@ impl Collector {
         let seen = self
             .spans
             .iter()
-            .any(|s| bytes.get(s.start..s.mid) == Some(name));
+            .any(|s| s.mid - s.start == name.len() && bytes.get(s.start..s.mid) == Some(name));
         if seen {
             let safe = safe_name(self.text.get(start..mid).unwrap_or_default());
             if !self.repeated.contains(&safe) {

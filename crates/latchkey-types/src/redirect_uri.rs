@@ -270,7 +270,10 @@ fn is_valid_scheme(scheme: &str) -> bool {
 /// when there is no authority component.
 fn split_authority(after_scheme: &str) -> Option<(&str, &str)> {
     let hier = after_scheme.strip_prefix("//")?;
-    let end = hier.find(['/', '?']).unwrap_or(hier.len());
+    let end = hier
+        .bytes()
+        .position(|b| b == b'/' || b == b'?')
+        .unwrap_or(hier.len());
     hier.split_at_checked(end)
 }
 
