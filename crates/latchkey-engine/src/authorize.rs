@@ -38,21 +38,27 @@ pub enum AuthorizationStart {
     },
 }
 
-/// Builds `redirect_uri` plus response parameters, keeping any query the registered URI
-/// has (RFC 6749 §3.1.2: "MUST retain the query component").
-pub(crate) fn redirect_with(redirect_uri: &RedirectUri, params: &[(&str, &str)]) -> HttpResponse {
+/// Builds `redirect_uri` plus response parameters (those that are `Some`), then
+/// `iss_param` (already encoded, see [`crate::engine::Inner::iss_param`]), keeping any
+/// query the registered URI has (RFC 6749 §3.1.2: "MUST retain the query component").
+pub(crate) fn redirect_with(
+    redirect_uri: &RedirectUri,
+    params: &[(&str, Option<&str>)],
+    iss_param: &str,
+) -> HttpResponse {
     let base = redirect_uri.as_str();
-    let mut url = String::with_capacity(base.len() + 160);
+    let mut url = String::with_capacity(base.len() + iss_param.len() + 128);
     url.push_str(base);
     url.push(if base.contains('?') { '&' } else { '?' });
-    for (i, (name, value)) in params.iter().enumerate() {
-        if i > 0 {
+    for (name, value) in params {
+        if let Some(value) = value {
+            push_form_encoded(&mut url, name);
+            url.push('=');
+            push_form_encoded(&mut url, value);
             url.push('&');
         }
-        push_form_encoded(&mut url, name);
-        url.push('=');
-        push_form_encoded(&mut url, value);
     }
+    url.push_str(iss_param);
     response::redirect(&url)
 }
 
@@ -120,15 +126,15 @@ impl Engine {
         error: &ErrorResponse,
         state: Option<&latchkey_pkce::State>,
     ) -> AuthorizationStart {
-        let mut params = vec![("error", error.error.as_str())];
-        if let Some(d) = &error.error_description {
-            params.push(("error_description", d.as_str()));
-        }
-        if let Some(s) = state {
-            params.push(("state", s.as_str()));
-        }
-        params.push(("iss", self.issuer()));
-        AuthorizationStart::Redirect(redirect_with(redirect_uri, &params))
+        let params = [
+            ("error", Some(error.error.as_str())),
+            (
+                "error_description",
+                error.error_description.as_ref().map(|d| d.as_str()),
+            ),
+            ("state", state.map(|s| s.as_str())),
+        ];
+        AuthorizationStart::Redirect(redirect_with(redirect_uri, &params, &self.inner.iss_param))
     }
 
     /// Resolves the client and the redirect URI to answer to, or says why it cannot.
@@ -218,7 +224,11 @@ impl Engine {
                 "requested scope is not allowed for this client",
             );
         }
-        let code_challenge = match self.check_pkce(&client, &request) {
+        let code_challenge = match self.check_pkce(
+            &client,
+            request.code_challenge.take(),
+            request.code_challenge_method,
+        ) {
             Ok(challenge) => challenge,
             Err(description) => return fail(ErrorCode::InvalidRequest, description),
         };
@@ -254,10 +264,11 @@ impl Engine {
     fn check_pkce(
         &self,
         client: &Client,
-        request: &AuthorizationRequest,
+        challenge: Option<String>,
+        method: Option<CodeChallengeMethod>,
     ) -> Result<Option<CodeChallenge>, &'static str> {
         let policy = &self.inner.policy;
-        let Some(value) = request.code_challenge.as_deref() else {
+        let Some(value) = challenge else {
             let required = match policy.pkce {
                 PkceRequirement::AllClients => true,
                 PkceRequirement::PublicClientsOnly => !client.is_confidential(),
@@ -269,15 +280,13 @@ impl Engine {
             };
         };
         // RFC 7636 §4.3: an absent method defaults to "plain".
-        match request
-            .code_challenge_method
-            .unwrap_or(CodeChallengeMethod::Plain)
-        {
-            CodeChallengeMethod::S256 => CodeChallenge::parse_s256(value)
+        match method.unwrap_or(CodeChallengeMethod::Plain) {
+            // Validated exactly as `parse_s256` does, taking the value instead of a copy.
+            CodeChallengeMethod::S256 => CodeChallenge::restore(CodeChallengeMethod::S256, value)
                 .map(Some)
                 .map_err(|_| "code_challenge is not a valid S256 challenge"),
             CodeChallengeMethod::Plain if policy.allow_plain_pkce => {
-                latchkey_pkce::danger::plain_challenge(value)
+                latchkey_pkce::danger::plain_challenge(&value)
                     .map(Some)
                     .map_err(|_| "code_challenge is malformed")
             }
@@ -370,10 +379,18 @@ mod tests {
     #[test]
     fn redirect_keeps_the_registered_query() {
         let uri = RedirectUri::parse("https://client.example/cb?x=1").unwrap();
-        let response = redirect_with(&uri, &[("code", "abc"), ("state", "s t")]);
+        let response = redirect_with(
+            &uri,
+            &[
+                ("code", Some("abc")),
+                ("nonce", None),
+                ("state", Some("s t")),
+            ],
+            "iss=https%3A%2F%2Fa.example",
+        );
         assert_eq!(
             response.headers()[http::header::LOCATION],
-            "https://client.example/cb?x=1&code=abc&state=s+t"
+            "https://client.example/cb?x=1&code=abc&state=s+t&iss=https%3A%2F%2Fa.example"
         );
     }
 

@@ -26,6 +26,9 @@ pub enum AccessTokenFormat {
 
 pub(crate) struct Inner {
     pub(crate) issuer: String,
+    /// `iss=` and the issuer form-encoded: the last parameter of every authorization
+    /// response (RFC 9207 §2), encoded once here rather than on every redirect.
+    pub(crate) iss_param: String,
     pub(crate) endpoint_base: String,
     pub(crate) audience: String,
     pub(crate) store: Arc<dyn Storage>,
@@ -195,9 +198,12 @@ impl EngineBuilder {
         self.policy.set_allow_plain_pkce(self.allow_plain_pkce);
         let endpoint_base = self.endpoint_base.unwrap_or_else(|| self.issuer.clone());
         let audience = self.audience.unwrap_or_else(|| self.issuer.clone());
+        let mut iss_param = String::from("iss=");
+        crate::authorize::push_form_encoded(&mut iss_param, &self.issuer);
         Ok(Engine {
             inner: Arc::new(Inner {
                 issuer: self.issuer,
+                iss_param,
                 endpoint_base,
                 audience,
                 store: self.store,

@@ -111,13 +111,16 @@ impl Engine {
             client_id: grant.client_id.clone(),
             grant_id: grant.id,
         });
-        let mut params = vec![("code", code.as_str())];
-        if let Some(state) = &state {
-            params.push(("state", state.as_str()));
-        }
+        let params = [
+            ("code", Some(code.as_str())),
+            ("state", state.as_ref().map(|s| s.as_str())),
+        ];
         // RFC 9207 §2: the iss parameter identifies the issuer to the client (mix-up defence).
-        params.push(("iss", self.issuer()));
-        Ok(redirect_with(&code_record.redirect_uri, &params))
+        Ok(redirect_with(
+            &code_record.redirect_uri,
+            &params,
+            &self.inner.iss_param,
+        ))
     }
 
     fn check_approval(

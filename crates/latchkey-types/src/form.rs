@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 
 use crate::limits::{MAX_FORM_BYTES, MAX_FORM_PARAMS, MAX_PARAM_NAME_LEN};
+use crate::scan::is_form_special;
 
 /// Placeholder reported instead of a parameter name that is too long or
 /// contains characters other than ASCII letters, digits, `_`, `-` and `.`.
@@ -216,11 +217,6 @@ fn parse_bytes(input: &[u8]) -> Result<LenientForm, FormError> {
     Ok(out.done())
 }
 
-/// The bytes that end a plain run in form input: separators, `+` and `%`.
-fn is_special(b: u8) -> bool {
-    matches!(b, b'&' | b'=' | b'+' | b'%')
-}
-
 /// The parser for UTF-8 input, in one pass and without allocating per parameter: plain
 /// runs are copied into the buffer as they are, `+` and escapes of ASCII octets (`%3A`,
 /// `%2F`: what OAuth values carry) decoded on the way. An escaped non-ASCII octet may
@@ -237,11 +233,11 @@ fn parse_text(input: &str) -> Result<LenientForm, FormError> {
     let mut mid: Option<usize> = None;
     let mut general = false;
     // `plain..i` is the run not yet copied. Runs start and end next to the ASCII bytes
-    // of [`is_special`] or at the ends, so slicing `input` there is on char boundaries.
+    // of [`is_form_special`] or at the ends, so slicing `input` there is on char boundaries.
     let mut plain = 0;
     let mut i = 0;
     loop {
-        while bytes.get(i).is_some_and(|&b| !is_special(b)) {
+        while bytes.get(i).is_some_and(|&b| !is_form_special(b)) {
             i += 1;
         }
         let run = input.get(plain..i).unwrap_or_default();

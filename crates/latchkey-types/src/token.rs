@@ -353,10 +353,7 @@ fn push_json_str(out: &mut Vec<u8>, value: &str) {
     out.push(b'"');
     let bytes = value.as_bytes();
     // Tokens and scopes have nothing to escape: find that out in one tight scan.
-    let Some(first) = bytes
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-    else {
+    let Some(first) = crate::scan::find_json_special(bytes) else {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
