@@ -198,6 +198,12 @@ pub(crate) struct CodeRow {
 }
 
 impl CodeRow {
+    /// The code's digest as stored (to match a batched row to its call).
+    #[cfg(feature = "postgres")]
+    pub(crate) fn digest(&self) -> &[u8] {
+        &self.digest
+    }
+
     pub(crate) fn into_record(self) -> Result<CodeRecord, StoreError> {
         Ok(CodeRecord {
             digest: digest_of(&self.digest)?,
@@ -274,6 +280,12 @@ pub(crate) struct ClientRow {
 }
 
 impl ClientRow {
+    /// The client id as stored (to match a batched row to its call).
+    #[cfg(feature = "postgres")]
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
     pub(crate) fn into_client(self) -> Result<Client, StoreError> {
         let redirect_uris = self
             .redirect_uris

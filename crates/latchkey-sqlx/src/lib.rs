@@ -33,8 +33,12 @@
 //! # let _ = engine; Ok(()) }
 //! ```
 
+#[cfg(feature = "postgres")]
+mod batch;
 mod codec;
 mod error;
+#[cfg(feature = "postgres")]
+mod pg_batch;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sql;

@@ -3,16 +3,26 @@
 //! lets exactly one transaction through, at the default `READ COMMITTED` isolation. Tables
 //! are created in the connection's `search_path`, so a deployment (or a test) can keep
 //! them in their own schema with `options=-csearch_path%3Dauth` in the URL or
-//! [`PgConnectOptions::options`].
+//! [`PgConnectOptions::options`]. Concurrent calls of the steps every code exchange takes
+//! (reading the client, consuming the code, storing the grant with its tokens) are
+//! coalesced into one statement each ([`crate::batch`]), and a refresh rotation is a single
+//! statement with data-modifying `WITH` clauses: one round trip and one commit where a
+//! transaction would take five.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use latchkey_engine::pkce::SecretDigest;
-use latchkey_engine::store::StoreError;
+use latchkey_engine::store::{
+    AccessTokenRecord, Client, ConsumeOutcome, RefreshTokenRecord, RotateOutcome, StoreError,
+};
+use latchkey_engine::types::ClientId;
+use latchkey_engine::Grant;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use time::OffsetDateTime;
 
 use crate::error::map_err;
+use crate::pg_batch::Batches;
 use crate::{codec, sql, ACQUIRE_TIMEOUT};
 
 /// Every latchkey storage trait over a PostgreSQL database. Cheap to clone (the pool is
@@ -20,6 +30,7 @@ use crate::{codec, sql, ACQUIRE_TIMEOUT};
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    batches: Arc<Batches>,
 }
 
 impl PostgresStore {
@@ -36,20 +47,21 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(map_err("connect"))?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// Like [`PostgresStore::connect`] but opens connections only when first needed, so a
     /// server that is down at start-up surfaces as [`StoreError::Unavailable`] per call.
     pub fn connect_lazy(url: &str) -> Result<Self, StoreError> {
-        Ok(Self {
-            pool: Self::pool_options().connect_lazy_with(Self::options(url)?),
-        })
+        Ok(Self::from_pool(
+            Self::pool_options().connect_lazy_with(Self::options(url)?),
+        ))
     }
 
     /// Wraps a pool configured by the caller.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        let batches = Batches::new(&pool);
+        Self { pool, batches }
     }
 
     /// The underlying pool, e.g. to close it on shutdown.
@@ -77,3 +89,61 @@ impl PostgresStore {
 }
 
 crate::store::impl_storage!(PostgresStore, PgConnection);
+
+impl PostgresStore {
+    /// `ClientStore::get_client`, batched with concurrent calls.
+    async fn read_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+        self.batches.clients.call(id.clone()).await
+    }
+
+    /// `CodeStore::consume_code`, batched with concurrent calls
+    /// ([`sql::CONSUME_CODES`]).
+    async fn consume(&self, digest: &SecretDigest, now: i64) -> Result<ConsumeOutcome, StoreError> {
+        self.batches.codes.call((*digest, now)).await
+    }
+
+    /// `TokenStore::insert_grant`, batched with concurrent calls
+    /// ([`sql::INSERT_GRANTS`]): one round trip and one commit for them all.
+    async fn write_grant(
+        &self,
+        g: &Grant,
+        access: &AccessTokenRecord,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> Result<(), StoreError> {
+        self.batches
+            .grants
+            .call((g.clone(), access.clone(), refresh.cloned()))
+            .await
+    }
+
+    /// `TokenStore::rotate_refresh_token`: one statement ([`sql::ROTATE_REFRESH`]); only
+    /// when it matched nothing does a second query say whether that was a replay.
+    async fn write_rotation(
+        &self,
+        presented: &SecretDigest,
+        next_refresh: &RefreshTokenRecord,
+        next_access: &AccessTokenRecord,
+        now: i64,
+    ) -> Result<RotateOutcome, StoreError> {
+        let won: Option<Vec<u8>> = sqlx::query_scalar(sql::ROTATE_REFRESH)
+            .bind(presented.as_bytes().as_slice())
+            .bind(now)
+            .bind(next_refresh.digest.as_bytes().as_slice())
+            .bind(next_refresh.grant_id.as_bytes().as_slice())
+            .bind(codec::secs(next_refresh.issued_at))
+            .bind(codec::secs(next_refresh.expires_at))
+            .bind(codec::opt_secs(next_refresh.used_at))
+            .bind(next_access.digest.as_bytes().as_slice())
+            .bind(next_access.grant_id.as_bytes().as_slice())
+            .bind(codec::scope_text(&next_access.scope))
+            .bind(codec::secs(next_access.issued_at))
+            .bind(codec::secs(next_access.expires_at))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err("rotate_refresh_token"))?;
+        match won {
+            Some(_) => Ok(RotateOutcome::Rotated),
+            None => self.rotation_refused(presented, now).await,
+        }
+    }
+}

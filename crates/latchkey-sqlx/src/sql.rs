@@ -106,6 +106,73 @@ pub(crate) const INSERT_ACCESS: &str = concat!(
     not_revoked!("$2")
 );
 
+/// PostgreSQL only, batched: consumes every live, unused code among `$1` (digests), each
+/// at its own time from `$2`, as [`CONSUME_CODE`] does for one. A digest listed twice is
+/// consumed once (and returned once). The row lock of each code decides its one winner
+/// across concurrent statements, batched or not.
+#[cfg(feature = "postgres")]
+pub(crate) const CONSUME_CODES: &str = concat!(
+    "UPDATE lk_codes SET consumed_at = d.at \
+     FROM unnest($1::bytea[], $2::int8[]) AS d(k, at) \
+     WHERE digest = d.k AND consumed_at IS NULL AND expires_at > d.at RETURNING ",
+    code_cols!()
+);
+
+/// PostgreSQL only, batched [`CODE_STATUS`]: run for the digests [`CONSUME_CODES`] did not
+/// return.
+#[cfg(feature = "postgres")]
+pub(crate) const CODE_STATUSES: &str =
+    "SELECT digest, grant_id, consumed_at FROM lk_codes WHERE digest = ANY($1)";
+
+/// PostgreSQL only, batched: grants, each with its access token and (where its refresh
+/// digest is not null) its refresh token, in one statement, so one round trip and one
+/// commit store them all. Token inserts read the grant insert's `RETURNING`, so a revoked
+/// grant id stores nothing; the answer lists the grant ids stored.
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_GRANTS: &str = concat!(
+    "WITH d AS (SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], \
+     $5::int8[], $6::text[], $7::text[], $8::int8[], $9::int8[], $10::bytea[], $11::text[], \
+     $12::int8[], $13::int8[], $14::bytea[], $15::int8[], $16::int8[], $17::int8[]) \
+     AS d(id, client_id, subject, scope, auth_time, acr, amr, created_at, \
+     refresh_expires_at, a_digest, a_scope, a_issued_at, a_expires_at, r_digest, \
+     r_issued_at, r_expires_at, r_used_at)), \
+     g AS (INSERT INTO lk_grants (id, client_id, subject, scope, auth_time, acr, amr, \
+     created_at, refresh_expires_at) SELECT id, client_id, subject, scope, auth_time, acr, \
+     amr, created_at, refresh_expires_at FROM d WHERE ",
+    not_revoked!("d.id"),
+    " RETURNING id), \
+     a AS (INSERT INTO lk_access_tokens (digest, grant_id, scope, issued_at, expires_at) \
+     SELECT d.a_digest, d.id, d.a_scope, d.a_issued_at, d.a_expires_at \
+     FROM d JOIN g ON g.id = d.id), \
+     r AS (INSERT INTO lk_refresh_tokens (digest, grant_id, issued_at, expires_at, used_at) \
+     SELECT d.r_digest, d.id, d.r_issued_at, d.r_expires_at, d.r_used_at \
+     FROM d JOIN g ON g.id = d.id WHERE d.r_digest IS NOT NULL) \
+     SELECT id FROM g"
+);
+
+/// PostgreSQL only, batched [`GET_CLIENT`].
+#[cfg(feature = "postgres")]
+pub(crate) const GET_CLIENTS: &str = "SELECT id, name, secret_sha256, redirect_uris, \
+     grant_types, scope FROM lk_clients WHERE id = ANY($1)";
+
+/// PostgreSQL only: a whole rotation in one statement. The `UPDATE` is [`USE_REFRESH`]
+/// (its row lock picks the one winner among concurrent rotations, as there); the new
+/// refresh (`$3`–`$7`) and access (`$8`–`$12`) tokens are inserted only from its
+/// `RETURNING`, so a lost race or a revoked grant stores nothing. Returns the grant id when
+/// this call won.
+#[cfg(feature = "postgres")]
+pub(crate) const ROTATE_REFRESH: &str = concat!(
+    "WITH used AS (UPDATE lk_refresh_tokens SET used_at = $2 \
+     WHERE digest = $1 AND used_at IS NULL AND expires_at > $2 AND ",
+    not_revoked!("lk_refresh_tokens.grant_id"),
+    " RETURNING grant_id), \
+     r AS (INSERT INTO lk_refresh_tokens (digest, grant_id, issued_at, expires_at, used_at) \
+     SELECT $3, $4, $5, $6, $7 FROM used), \
+     a AS (INSERT INTO lk_access_tokens (digest, grant_id, scope, issued_at, expires_at) \
+     SELECT $8, $9, $10, $11, $12 FROM used) \
+     SELECT grant_id FROM used"
+);
+
 pub(crate) const INSERT_REFRESH: &str = "INSERT INTO lk_refresh_tokens \
      (digest, grant_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)";
 

@@ -9,7 +9,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use latchkey_engine::pkce::SecretDigest;
-use latchkey_engine::store::StoreError;
+use latchkey_engine::store::{
+    AccessTokenRecord, Client, ConsumeOutcome, RefreshTokenRecord, RotateOutcome, StoreError,
+};
+use latchkey_engine::types::ClientId;
+use latchkey_engine::Grant;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -77,3 +81,127 @@ impl SqliteStore {
 }
 
 crate::store::impl_storage!(SqliteStore, SqliteConnection);
+
+impl SqliteStore {
+    /// `ClientStore::get_client`.
+    async fn read_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+        sqlx::query_as::<_, codec::ClientRow>(sql::GET_CLIENT)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err("get_client"))?
+            .map(codec::ClientRow::into_client)
+            .transpose()
+    }
+
+    /// `CodeStore::consume_code`: the conditional `UPDATE … RETURNING` picks the one
+    /// winner; only when it matched nothing does a second query say why.
+    async fn consume(&self, digest: &SecretDigest, now: i64) -> Result<ConsumeOutcome, StoreError> {
+        let won = sqlx::query_as::<_, codec::CodeRow>(sql::CONSUME_CODE)
+            .bind(digest.as_bytes().as_slice())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err("consume_code"))?;
+        if let Some(row) = won {
+            return Ok(ConsumeOutcome::Consumed(Box::new(row.into_record()?)));
+        }
+        let status: Option<(Vec<u8>, Option<i64>)> = sqlx::query_as(sql::CODE_STATUS)
+            .bind(digest.as_bytes().as_slice())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err("consume_code"))?;
+        Ok(match status {
+            None => ConsumeOutcome::Unknown,
+            Some((grant_id, Some(_))) => {
+                ConsumeOutcome::AlreadyUsed(codec::grant_id_of(&grant_id)?)
+            }
+            Some((_, None)) => ConsumeOutcome::Expired,
+        })
+    }
+
+    async fn insert_refresh_in(
+        conn: &mut SqliteConnection,
+        r: &RefreshTokenRecord,
+        op: &'static str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(sql::INSERT_REFRESH)
+            .bind(r.digest.as_bytes().as_slice())
+            .bind(r.grant_id.as_bytes().as_slice())
+            .bind(codec::secs(r.issued_at))
+            .bind(codec::secs(r.expires_at))
+            .bind(codec::opt_secs(r.used_at))
+            .execute(conn)
+            .await
+            .map_err(map_err(op))?;
+        Ok(())
+    }
+
+    /// `TokenStore::insert_grant`: one transaction (SQLite has no data-modifying `WITH`)
+    /// opened by the conditional insert that refuses a revoked grant id, so the writer lock
+    /// is taken up front.
+    async fn write_grant(
+        &self,
+        g: &Grant,
+        access: &AccessTokenRecord,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "insert_grant";
+        let (auth_time, acr, amr) = codec::auth_cols(g);
+        let mut tx = self.pool.begin().await.map_err(map_err(OP))?;
+        let inserted = sqlx::query(sql::INSERT_GRANT)
+            .bind(g.id.as_bytes().as_slice())
+            .bind(g.client_id.as_str())
+            .bind(g.subject.as_ref().map(|s| s.as_str()))
+            .bind(codec::scope_text(&g.scope))
+            .bind(auth_time)
+            .bind(acr)
+            .bind(amr)
+            .bind(codec::secs(g.created_at))
+            .bind(codec::opt_secs(g.refresh_expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err(OP))?
+            .rows_affected();
+        if inserted != 1 {
+            return Err(StoreError::GrantRevoked);
+        }
+        if !Self::insert_access_in(&mut tx, access, OP).await? {
+            return Err(StoreError::GrantRevoked);
+        }
+        if let Some(refresh) = refresh {
+            Self::insert_refresh_in(&mut tx, refresh, OP).await?;
+        }
+        tx.commit().await.map_err(map_err(OP))
+    }
+
+    /// `TokenStore::rotate_refresh_token`: one transaction opened by the `UPDATE … used_at
+    /// IS NULL … RETURNING` that picks the single winner.
+    async fn write_rotation(
+        &self,
+        presented: &SecretDigest,
+        next_refresh: &RefreshTokenRecord,
+        next_access: &AccessTokenRecord,
+        now: i64,
+    ) -> Result<RotateOutcome, StoreError> {
+        const OP: &str = "rotate_refresh_token";
+        let mut tx = self.pool.begin().await.map_err(map_err(OP))?;
+        let won: Option<(Vec<u8>,)> = sqlx::query_as(sql::USE_REFRESH)
+            .bind(presented.as_bytes().as_slice())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err(OP))?;
+        if won.is_none() {
+            tx.rollback().await.map_err(map_err(OP))?;
+            return self.rotation_refused(presented, now).await;
+        }
+        Self::insert_refresh_in(&mut tx, next_refresh, OP).await?;
+        if !Self::insert_access_in(&mut tx, next_access, OP).await? {
+            // The grant was revoked between the two statements: nothing is live.
+            return Ok(RotateOutcome::Unknown);
+        }
+        tx.commit().await.map_err(map_err(OP))?;
+        Ok(RotateOutcome::Rotated)
+    }
+}

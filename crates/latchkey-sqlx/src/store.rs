@@ -1,6 +1,9 @@
 //! The storage traits over a sqlx pool, written once and stamped out for each backend by
 //! [`impl_storage!`]: the statements in [`crate::sql`] are dialect-neutral and the rows in
-//! [`crate::codec`] decode from either driver, so only the pool type differs. Every
+//! [`crate::codec`] decode from either driver, so only the pool type differs — except for
+//! the steps of a code exchange, which each backend writes itself (`read_client`,
+//! `consume`, `write_grant`, `write_rotation`): PostgreSQL batches concurrent calls into
+//! one statement ([`crate::pg_batch`]), SQLite runs them one by one. Every
 //! at-most-once step is one conditional write; the follow-up `SELECT`s run only after that
 //! write matched nothing, to say *why* (replayed, expired, unknown). Multi-row writes
 //! (`insert_grant`, rotation, bulk revocation) run in a transaction whose first statement
@@ -17,13 +20,7 @@ macro_rules! impl_storage {
                 &self,
                 id: &latchkey_engine::types::ClientId,
             ) -> Result<Option<latchkey_engine::store::Client>, StoreError> {
-                sqlx::query_as::<_, crate::codec::ClientRow>(sql::GET_CLIENT)
-                    .bind(id.as_str())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_err("get_client"))?
-                    .map(crate::codec::ClientRow::into_client)
-                    .transpose()
+                self.read_client(id).await
             }
         }
 
@@ -163,28 +160,7 @@ macro_rules! impl_storage {
                 digest: &SecretDigest,
                 now: OffsetDateTime,
             ) -> Result<latchkey_engine::store::ConsumeOutcome, StoreError> {
-                use latchkey_engine::store::ConsumeOutcome;
-                let won = sqlx::query_as::<_, crate::codec::CodeRow>(sql::CONSUME_CODE)
-                    .bind(digest.as_bytes().as_slice())
-                    .bind(codec::secs(now))
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_err("consume_code"))?;
-                if let Some(row) = won {
-                    return Ok(ConsumeOutcome::Consumed(Box::new(row.into_record()?)));
-                }
-                let status: Option<(Vec<u8>, Option<i64>)> = sqlx::query_as(sql::CODE_STATUS)
-                    .bind(digest.as_bytes().as_slice())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_err("consume_code"))?;
-                Ok(match status {
-                    None => ConsumeOutcome::Unknown,
-                    Some((grant_id, Some(_))) => {
-                        ConsumeOutcome::AlreadyUsed(codec::grant_id_of(&grant_id)?)
-                    }
-                    Some((_, None)) => ConsumeOutcome::Expired,
-                })
+                self.consume(digest, codec::secs(now)).await
             }
         }
 

@@ -1,8 +1,9 @@
 //! `TokenStore` over a sqlx pool: grants with their tokens, rotation and revocation.
-//! `insert_grant` is one transaction opened by a conditional insert that refuses a revoked
-//! grant id; rotation is one transaction opened by the `UPDATE … used_at IS NULL …
-//! RETURNING` that picks the single winner; bulk revocations record every matching grant
-//! in `lk_revoked_grants` and drop the unredeemed codes in one transaction.
+//! Storing a grant with its tokens and rotating a refresh token are written per backend
+//! (`write_grant`, `write_rotation` in the backend modules: one statement on PostgreSQL, one
+//! transaction on SQLite), both opened by the conditional write that refuses a revoked grant
+//! or picks the single winning rotation; bulk revocations record every matching grant in
+//! `lk_revoked_grants` and drop the unredeemed codes in one transaction.
 
 /// Implements `TokenStore` for `$store` (see [`crate::store::impl_storage!`]).
 macro_rules! impl_token_store {
@@ -25,21 +26,26 @@ macro_rules! impl_token_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn insert_refresh_in(
-                conn: &mut $conn,
-                r: &latchkey_engine::store::RefreshTokenRecord,
-                op: &'static str,
-            ) -> Result<(), StoreError> {
-                sqlx::query(sql::INSERT_REFRESH)
-                    .bind(r.digest.as_bytes().as_slice())
-                    .bind(r.grant_id.as_bytes().as_slice())
-                    .bind(codec::secs(r.issued_at))
-                    .bind(codec::secs(r.expires_at))
-                    .bind(codec::opt_secs(r.used_at))
-                    .execute(conn)
+            /// What an unsuccessful rotation met: a replay of a used, live token (with its
+            /// grant id), or nothing usable ([`sql::REFRESH_STATUS`]).
+            async fn rotation_refused(
+                &self,
+                presented: &SecretDigest,
+                now: i64,
+            ) -> Result<latchkey_engine::store::RotateOutcome, StoreError> {
+                use latchkey_engine::store::RotateOutcome;
+                let used: Option<(Vec<u8>,)> = sqlx::query_as(sql::REFRESH_STATUS)
+                    .bind(presented.as_bytes().as_slice())
+                    .bind(now)
+                    .fetch_optional(&self.pool)
                     .await
-                    .map_err(map_err(op))?;
-                Ok(())
+                    .map_err(map_err("rotate_refresh_token"))?;
+                match used {
+                    Some((grant_id,)) => {
+                        Ok(RotateOutcome::Replayed(codec::grant_id_of(&grant_id)?))
+                    }
+                    None => Ok(RotateOutcome::Unknown),
+                }
             }
 
             /// One bulk revocation, in one transaction. Order matters under `READ
@@ -81,33 +87,7 @@ macro_rules! impl_token_store {
                 access: &latchkey_engine::store::AccessTokenRecord,
                 refresh: Option<&latchkey_engine::store::RefreshTokenRecord>,
             ) -> Result<(), StoreError> {
-                const OP: &str = "insert_grant";
-                let (auth_time, acr, amr) = codec::auth_cols(g);
-                let mut tx = self.pool.begin().await.map_err(map_err(OP))?;
-                let inserted = sqlx::query(sql::INSERT_GRANT)
-                    .bind(g.id.as_bytes().as_slice())
-                    .bind(g.client_id.as_str())
-                    .bind(g.subject.as_ref().map(|s| s.as_str()))
-                    .bind(codec::scope_text(&g.scope))
-                    .bind(auth_time)
-                    .bind(acr)
-                    .bind(amr)
-                    .bind(codec::secs(g.created_at))
-                    .bind(codec::opt_secs(g.refresh_expires_at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err(OP))?
-                    .rows_affected();
-                if inserted != 1 {
-                    return Err(StoreError::GrantRevoked);
-                }
-                if !Self::insert_access_in(&mut tx, access, OP).await? {
-                    return Err(StoreError::GrantRevoked);
-                }
-                if let Some(refresh) = refresh {
-                    Self::insert_refresh_in(&mut tx, refresh, OP).await?;
-                }
-                tx.commit().await.map_err(map_err(OP))
+                self.write_grant(g, access, refresh).await
             }
 
             async fn get_access_token(
@@ -159,38 +139,8 @@ macro_rules! impl_token_store {
                 next_access: &latchkey_engine::store::AccessTokenRecord,
                 now: OffsetDateTime,
             ) -> Result<latchkey_engine::store::RotateOutcome, StoreError> {
-                use latchkey_engine::store::RotateOutcome;
-                const OP: &str = "rotate_refresh_token";
-                let now = codec::secs(now);
-                let mut tx = self.pool.begin().await.map_err(map_err(OP))?;
-                let won: Option<(Vec<u8>,)> = sqlx::query_as(sql::USE_REFRESH)
-                    .bind(presented.as_bytes().as_slice())
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
+                self.write_rotation(presented, next_refresh, next_access, codec::secs(now))
                     .await
-                    .map_err(map_err(OP))?;
-                if won.is_none() {
-                    tx.rollback().await.map_err(map_err(OP))?;
-                    let used: Option<(Vec<u8>,)> = sqlx::query_as(sql::REFRESH_STATUS)
-                        .bind(presented.as_bytes().as_slice())
-                        .bind(now)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(map_err(OP))?;
-                    return match used {
-                        Some((grant_id,)) => {
-                            Ok(RotateOutcome::Replayed(codec::grant_id_of(&grant_id)?))
-                        }
-                        None => Ok(RotateOutcome::Unknown),
-                    };
-                }
-                Self::insert_refresh_in(&mut tx, next_refresh, OP).await?;
-                if !Self::insert_access_in(&mut tx, next_access, OP).await? {
-                    // The grant was revoked between the two statements: nothing is live.
-                    return Ok(RotateOutcome::Unknown);
-                }
-                tx.commit().await.map_err(map_err(OP))?;
-                Ok(RotateOutcome::Rotated)
             }
 
             async fn insert_access_token(

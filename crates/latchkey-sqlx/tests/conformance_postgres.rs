@@ -183,6 +183,225 @@ async fn two_pools_on_one_schema_have_exactly_one_winner() {
     schema.drop_schema().await;
 }
 
+fn grant_at(now: time::OffsetDateTime) -> latchkey_engine::Grant {
+    latchkey_engine::Grant {
+        id: latchkey_engine::GrantId::generate().unwrap(),
+        client_id: common::seeded_client().id,
+        subject: Some(latchkey_engine::Subject::new("alice").unwrap()),
+        scope: latchkey_engine::types::Scope::parse("openid").unwrap(),
+        authentication: None,
+        created_at: now,
+        refresh_expires_at: None,
+    }
+}
+
+fn code_for(
+    grant: latchkey_engine::Grant,
+    now: time::OffsetDateTime,
+    ttl: time::Duration,
+) -> latchkey_engine::store::CodeRecord {
+    latchkey_engine::store::CodeRecord {
+        digest: latchkey_engine::pkce::SecretDigest::of(&common::random_hex(32)),
+        grant,
+        redirect_uri: latchkey_engine::types::RedirectUri::parse("https://app.example/cb").unwrap(),
+        redirect_uri_sent: true,
+        code_challenge: None,
+        nonce: None,
+        issued_at: now,
+        expires_at: now + ttl,
+    }
+}
+
+/// Concurrent calls are coalesced into batch statements; each caller must still get the
+/// answer for its own code, grant or client, whatever else shares its batch: one winner per
+/// code with replays reported as such, expired and unknown codes told apart, a revoked or
+/// duplicate grant failing only its own call, clients found or not by their own id.
+#[tokio::test(flavor = "multi_thread")]
+async fn batched_calls_each_get_their_own_answer() {
+    use latchkey_engine::store::{ConsumeOutcome, TokenStore};
+
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let store = Arc::new(schema.store().await);
+    store.migrate().await.unwrap();
+    let seeded = common::seeded_client();
+    store.put_client(&seeded).await.unwrap();
+    let now =
+        time::OffsetDateTime::from_unix_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
+            .unwrap();
+
+    // 30 live codes (each redeemed 3 times at once), 5 expired, 5 never issued.
+    let live: Vec<_> = (0..30)
+        .map(|_| code_for(grant_at(now), now, time::Duration::minutes(5)))
+        .collect();
+    let expired: Vec<_> = (0..5)
+        .map(|_| {
+            code_for(
+                grant_at(now),
+                now - time::Duration::minutes(10),
+                time::Duration::minutes(1),
+            )
+        })
+        .collect();
+    for code in live.iter().chain(&expired) {
+        store.insert_code(code).await.unwrap();
+    }
+    let unknown: Vec<_> = (0..5)
+        .map(|_| latchkey_engine::pkce::SecretDigest::of(&common::random_hex(32)))
+        .collect();
+    let mut calls = Vec::new();
+    for code in &live {
+        calls.extend([code.digest; 3]);
+    }
+    calls.extend(expired.iter().map(|c| c.digest));
+    calls.extend(unknown.iter().copied());
+    let barrier = Arc::new(tokio::sync::Barrier::new(calls.len()));
+    let tasks: Vec<_> = calls
+        .iter()
+        .map(|&digest| {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                (digest, store.consume_code(&digest, now).await.unwrap())
+            })
+        })
+        .collect();
+    let outcomes: Vec<_> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    for code in &live {
+        let mine: Vec<_> = outcomes
+            .iter()
+            .filter(|(d, _)| *d == code.digest)
+            .map(|(_, o)| o)
+            .collect();
+        let won: Vec<_> = mine
+            .iter()
+            .filter(|o| matches!(o, ConsumeOutcome::Consumed(_)))
+            .collect();
+        assert_eq!(won.len(), 1, "{mine:?}");
+        let ConsumeOutcome::Consumed(record) = won[0] else {
+            unreachable!()
+        };
+        assert_eq!(**record, *code);
+        assert_eq!(
+            mine.iter()
+                .filter(|o| **o == &ConsumeOutcome::AlreadyUsed(code.grant.id))
+                .count(),
+            2,
+            "{mine:?}"
+        );
+    }
+    for code in &expired {
+        assert!(outcomes.contains(&(code.digest, ConsumeOutcome::Expired)));
+    }
+    for digest in &unknown {
+        assert!(outcomes.contains(&(*digest, ConsumeOutcome::Unknown)));
+    }
+
+    // 30 grants stored at once: 3 were revoked first, one is sent twice.
+    let grants: Vec<_> = live.iter().map(|c| c.grant.clone()).collect();
+    for grant in &grants[..3] {
+        store.revoke_grant(&grant.id).await.unwrap();
+    }
+    let access_for = |grant: &latchkey_engine::Grant| latchkey_engine::store::AccessTokenRecord {
+        digest: latchkey_engine::pkce::SecretDigest::of(&common::random_hex(32)),
+        grant_id: grant.id,
+        scope: grant.scope.clone(),
+        issued_at: now,
+        expires_at: now + time::Duration::hours(1),
+    };
+    let mut inserts: Vec<_> = grants.iter().map(|g| (g.clone(), access_for(g))).collect();
+    inserts.push((grants[29].clone(), access_for(&grants[29])));
+    let barrier = Arc::new(tokio::sync::Barrier::new(inserts.len()));
+    let tasks: Vec<_> = inserts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (grant, access))| {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let refresh = (i % 2 == 0).then(|| latchkey_engine::store::RefreshTokenRecord {
+                    digest: latchkey_engine::pkce::SecretDigest::of(&common::random_hex(32)),
+                    grant_id: grant.id,
+                    issued_at: now,
+                    expires_at: now + time::Duration::days(1),
+                    used_at: None,
+                });
+                let result = store.insert_grant(&grant, &access, refresh.as_ref()).await;
+                (grant.id, access, refresh, result)
+            })
+        })
+        .collect();
+    let results: Vec<_> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    for (id, access, refresh, result) in &results {
+        let stored = store.get_access_token(&access.digest, now).await.unwrap();
+        let stored_refresh = match refresh {
+            Some(r) => store.get_refresh_token(&r.digest, now).await.unwrap(),
+            None => None,
+        };
+        if grants[..3].iter().any(|g| g.id == *id) {
+            assert!(
+                matches!(result, Err(StoreError::GrantRevoked)),
+                "{result:?}"
+            );
+            assert!(stored.is_none() && stored_refresh.is_none());
+        } else if *id == grants[29].id {
+            assert!(
+                matches!(result, Ok(()) | Err(StoreError::Duplicate)),
+                "{result:?}"
+            );
+            assert_eq!(stored.is_some(), result.is_ok());
+        } else {
+            assert!(result.is_ok(), "{result:?}");
+            assert_eq!(stored.unwrap().1.id, *id);
+            assert_eq!(stored_refresh.is_some(), refresh.is_some());
+        }
+    }
+    let twice: Vec<_> = results
+        .iter()
+        .filter(|(id, ..)| *id == grants[29].id)
+        .map(|(.., r)| r.is_ok())
+        .collect();
+    assert_eq!(
+        twice.iter().filter(|ok| **ok).count(),
+        1,
+        "exactly one of the two inserts of one grant id"
+    );
+
+    // Clients: the seeded one and an unknown id, asked 40 times at once.
+    let missing = latchkey_engine::types::ClientId::new("nobody").unwrap();
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let id = if i % 4 == 0 {
+                missing.clone()
+            } else {
+                seeded.id.clone()
+            };
+            tokio::spawn(async move { (i, store.get_client(&id).await.unwrap()) })
+        })
+        .collect();
+    for task in tasks {
+        let (i, client) = task.await.unwrap();
+        if i % 4 == 0 {
+            assert!(client.is_none());
+        } else {
+            assert_eq!(client.unwrap().id, seeded.id);
+        }
+    }
+
+    store.pool().close().await;
+    schema.drop_schema().await;
+}
+
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_not_a_panic() {
     let url = "postgres://postgres@127.0.0.1:1/test";

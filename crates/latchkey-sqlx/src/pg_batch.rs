@@ -1,0 +1,268 @@
+//! The PostgreSQL backend's batched operations (see [`crate::batch`]): consuming codes,
+//! storing grants with their tokens, and reading clients — the statements every code
+//! exchange runs. Each batch function answers each call on its own: a code consumed by an
+//! earlier call in the same batch is reported `AlreadyUsed` to the later one, a revoked
+//! grant fails only its own call, and a statement that fails as a whole for a reason in
+//! the data (a duplicate key, a deadlock with another batch) is retried call by call, so
+//! one caller's bad luck is not shared. A failure to reach the database is everyone's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use latchkey_engine::pkce::SecretDigest;
+use latchkey_engine::store::{
+    AccessTokenRecord, Client, ConsumeOutcome, RefreshTokenRecord, StoreError,
+};
+use latchkey_engine::types::ClientId;
+use latchkey_engine::Grant;
+use sqlx::PgPool;
+
+use crate::batch::{BatchFuture, Batcher};
+use crate::codec::{self, ClientRow, CodeRow};
+use crate::error::map_err;
+use crate::sql;
+
+/// A code to consume: its digest and the time of the request (unix seconds).
+pub(crate) type CodeCall = (SecretDigest, i64);
+/// A grant to store with its access token and optional refresh token.
+pub(crate) type GrantCall = (Grant, AccessTokenRecord, Option<RefreshTokenRecord>);
+
+/// A code's digest, grant id and `consumed_at`, as [`sql::CODE_STATUSES`] reads them.
+type CodeStatus = (Vec<u8>, Vec<u8>, Option<i64>);
+
+/// The batchers of one [`crate::PostgresStore`] (shared by its clones).
+pub(crate) struct Batches {
+    pub(crate) codes: Batcher<CodeCall, ConsumeOutcome>,
+    pub(crate) grants: Batcher<GrantCall, ()>,
+    pub(crate) clients: Batcher<ClientId, Option<Client>>,
+}
+
+impl std::fmt::Debug for Batches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batches")
+    }
+}
+
+impl Batches {
+    pub(crate) fn new(pool: &PgPool) -> Arc<Self> {
+        let (p1, p2, p3) = (pool.clone(), pool.clone(), pool.clone());
+        Arc::new(Self {
+            codes: Batcher::new("consume_code", move |calls| {
+                boxed(consume(p1.clone(), calls))
+            }),
+            grants: Batcher::new("insert_grant", move |calls| {
+                boxed(insert_grants(p2.clone(), calls))
+            }),
+            clients: Batcher::new("get_client", move |ids| boxed(get_clients(p3.clone(), ids))),
+        })
+    }
+}
+
+fn boxed<O>(
+    future: impl std::future::Future<Output = Vec<Result<O, StoreError>>> + Send + 'static,
+) -> BatchFuture<O> {
+    Box::pin(future)
+}
+
+/// Whether a failed batch statement should be retried call by call: only when the
+/// database refused the statement (a constraint, a deadlock) — not when it was unreachable.
+fn retry_singly(len: usize, err: &sqlx::Error) -> bool {
+    len > 1 && matches!(err, sqlx::Error::Database(_))
+}
+
+/// A copy of `err` for another caller of the same batch (`StoreError` is not `Clone`).
+fn copy(err: &StoreError) -> StoreError {
+    match err {
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::GrantRevoked => StoreError::GrantRevoked,
+        StoreError::Duplicate => StoreError::Duplicate,
+        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
+        StoreError::Other(m) => StoreError::Other(m.clone()),
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// The same error for every call of a batch of `len`.
+fn all_failed<O>(len: usize, err: &StoreError) -> Vec<Result<O, StoreError>> {
+    (0..len).map(|_| Err(copy(err))).collect()
+}
+
+async fn consume(pool: PgPool, calls: Vec<CodeCall>) -> Vec<Result<ConsumeOutcome, StoreError>> {
+    const OP: &str = "consume_code";
+    let digests: Vec<&[u8]> = calls.iter().map(|(d, _)| d.as_bytes().as_slice()).collect();
+    let times: Vec<i64> = calls.iter().map(|&(_, at)| at).collect();
+    let won = sqlx::query_as::<_, CodeRow>(sql::CONSUME_CODES)
+        .bind(&digests)
+        .bind(&times)
+        .fetch_all(&pool)
+        .await;
+    let won = match won {
+        Ok(rows) => rows,
+        Err(err) if retry_singly(calls.len(), &err) => {
+            let mut answers = Vec::with_capacity(calls.len());
+            for call in calls {
+                let mut one = Box::pin(consume(pool.clone(), vec![call])).await;
+                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
+            }
+            return answers;
+        }
+        Err(err) => return all_failed(calls.len(), &map_err(OP)(err)),
+    };
+    let mut consumed: HashMap<Vec<u8>, CodeRow> = won
+        .into_iter()
+        .map(|row| (row.digest().to_vec(), row))
+        .collect();
+    let mut answers: Vec<Option<Result<ConsumeOutcome, StoreError>>> = digests
+        .iter()
+        .map(|d| {
+            consumed.remove(*d).map(|row| {
+                row.into_record()
+                    .map(|r| ConsumeOutcome::Consumed(Box::new(r)))
+            })
+        })
+        .collect();
+    if answers.iter().all(Option::is_some) {
+        return answers.into_iter().flatten().collect();
+    }
+    // Why did the others match nothing: replayed, expired or unknown?
+    let rest: Vec<&[u8]> = digests
+        .iter()
+        .zip(&answers)
+        .filter(|(_, a)| a.is_none())
+        .map(|(d, _)| *d)
+        .collect();
+    let status: Result<Vec<CodeStatus>, _> = sqlx::query_as(sql::CODE_STATUSES)
+        .bind(&rest)
+        .fetch_all(&pool)
+        .await;
+    let status: HashMap<Vec<u8>, (Vec<u8>, Option<i64>)> = match status {
+        Ok(rows) => rows.into_iter().map(|(d, g, c)| (d, (g, c))).collect(),
+        Err(err) => {
+            let err = map_err(OP)(err);
+            return answers
+                .into_iter()
+                .map(|a| a.unwrap_or_else(|| Err(copy(&err))))
+                .collect();
+        }
+    };
+    for (digest, answer) in digests.iter().zip(answers.iter_mut()) {
+        if answer.is_none() {
+            *answer = Some(match status.get(*digest) {
+                None => Ok(ConsumeOutcome::Unknown),
+                Some((grant_id, Some(_))) => {
+                    codec::grant_id_of(grant_id).map(ConsumeOutcome::AlreadyUsed)
+                }
+                Some((_, None)) => Ok(ConsumeOutcome::Expired),
+            });
+        }
+    }
+    answers.into_iter().flatten().collect()
+}
+
+async fn insert_grants(pool: PgPool, calls: Vec<GrantCall>) -> Vec<Result<(), StoreError>> {
+    const OP: &str = "insert_grant";
+    let n = calls.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut client_ids = Vec::with_capacity(n);
+    let mut subjects = Vec::with_capacity(n);
+    let mut scopes = Vec::with_capacity(n);
+    let mut auth_times = Vec::with_capacity(n);
+    let mut acrs = Vec::with_capacity(n);
+    let mut amrs = Vec::with_capacity(n);
+    let mut created = Vec::with_capacity(n);
+    let mut refresh_expires = Vec::with_capacity(n);
+    let mut a_digests = Vec::with_capacity(n);
+    let mut a_scopes = Vec::with_capacity(n);
+    let mut a_issued = Vec::with_capacity(n);
+    let mut a_expires = Vec::with_capacity(n);
+    let mut r_digests = Vec::with_capacity(n);
+    let mut r_issued = Vec::with_capacity(n);
+    let mut r_expires = Vec::with_capacity(n);
+    let mut r_used = Vec::with_capacity(n);
+    for (g, access, refresh) in &calls {
+        let (auth_time, acr, amr) = codec::auth_cols(g);
+        ids.push(g.id.as_bytes().as_slice());
+        client_ids.push(g.client_id.as_str());
+        subjects.push(g.subject.as_ref().map(|s| s.as_str()));
+        scopes.push(codec::scope_text(&g.scope));
+        auth_times.push(auth_time);
+        acrs.push(acr);
+        amrs.push(amr);
+        created.push(codec::secs(g.created_at));
+        refresh_expires.push(codec::opt_secs(g.refresh_expires_at));
+        a_digests.push(access.digest.as_bytes().as_slice());
+        a_scopes.push(codec::scope_text(&access.scope));
+        a_issued.push(codec::secs(access.issued_at));
+        a_expires.push(codec::secs(access.expires_at));
+        r_digests.push(refresh.as_ref().map(|r| r.digest.as_bytes().as_slice()));
+        r_issued.push(refresh.as_ref().map(|r| codec::secs(r.issued_at)));
+        r_expires.push(refresh.as_ref().map(|r| codec::secs(r.expires_at)));
+        r_used.push(refresh.as_ref().and_then(|r| codec::opt_secs(r.used_at)));
+    }
+    let stored: Result<Vec<Vec<u8>>, _> = sqlx::query_scalar(sql::INSERT_GRANTS)
+        .bind(&ids)
+        .bind(&client_ids)
+        .bind(&subjects)
+        .bind(&scopes)
+        .bind(&auth_times)
+        .bind(&acrs)
+        .bind(&amrs)
+        .bind(&created)
+        .bind(&refresh_expires)
+        .bind(&a_digests)
+        .bind(&a_scopes)
+        .bind(&a_issued)
+        .bind(&a_expires)
+        .bind(&r_digests)
+        .bind(&r_issued)
+        .bind(&r_expires)
+        .bind(&r_used)
+        .fetch_all(&pool)
+        .await;
+    match stored {
+        Ok(stored) => ids
+            .iter()
+            .map(|id| {
+                if stored.iter().any(|s| s.as_slice() == *id) {
+                    Ok(())
+                } else {
+                    Err(StoreError::GrantRevoked)
+                }
+            })
+            .collect(),
+        Err(err) if retry_singly(n, &err) => {
+            let mut answers = Vec::with_capacity(n);
+            for call in calls {
+                let mut one = Box::pin(insert_grants(pool.clone(), vec![call])).await;
+                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
+            }
+            answers
+        }
+        Err(err) => all_failed(n, &map_err(OP)(err)),
+    }
+}
+
+async fn get_clients(pool: PgPool, ids: Vec<ClientId>) -> Vec<Result<Option<Client>, StoreError>> {
+    const OP: &str = "get_client";
+    let wanted: Vec<&str> = ids.iter().map(ClientId::as_str).collect();
+    let rows = sqlx::query_as::<_, ClientRow>(sql::GET_CLIENTS)
+        .bind(&wanted)
+        .fetch_all(&pool)
+        .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(err) => return all_failed(ids.len(), &map_err(OP)(err)),
+    };
+    let found: HashMap<String, Result<Client, StoreError>> = rows
+        .into_iter()
+        .map(|row| (row.id().to_owned(), row.into_client()))
+        .collect();
+    wanted
+        .iter()
+        .map(|id| match found.get(*id) {
+            None => Ok(None),
+            Some(Ok(client)) => Ok(Some(client.clone())),
+            Some(Err(err)) => Err(copy(err)),
+        })
+        .collect()
+}
