@@ -18,7 +18,7 @@ use crate::{oha, DemoServer};
 /// The built-in demo configuration, written out so `code_ttl_secs` can be raised to 600
 /// (the pre-minted codes must outlive the run); clients, users and scopes are the
 /// built-in values of `examples/demo-common/src/config.rs`.
-const CONFIG: &str = r#"code_ttl_secs = 600
+pub(crate) const CONFIG: &str = r#"code_ttl_secs = 600
 
 [[clients]]
 id = "wallet-web"

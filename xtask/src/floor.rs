@@ -33,6 +33,9 @@ const FORM_BODY: &str = concat!(
     "&code_verifier=latchkey-bench-verifier-00000000000000000001-abcdefghijklmnopqrstuvwxyz"
 );
 
+/// A bearer header the size of the ones the demo issues (43-character tokens).
+const BEARER: &str = "Bearer Zq3kR8vN2xLp5tYw9cHm4jBf7sDg1aKe6uQo0iVr3Xn";
+
 async fn answer(body: Bytes) -> Response {
     // The body is read (the extractor collects it) and its size folded in, as a handler
     // that parses a form would touch it.
@@ -81,22 +84,34 @@ pub(crate) fn serve(args: &[String]) -> Result<(), String> {
     })
 }
 
-/// The floor request for `method` against the floor server at `base`: a POST carries a
-/// form body the size of a code exchange, a GET none.
+/// The floor request for `method` against the floor server at `base`, shaped like the
+/// loads it is compared with so that the ratio measures the server's work, not the
+/// request's size: a POST carries a form body the size of a code exchange with the
+/// token request's `Content-Type` and `Authorization: Basic` headers, a GET an
+/// `Authorization: Bearer` header with a token-sized value, as `GET /api/balance` does.
 pub(crate) fn request(base: &str, method: Method) -> Result<Fixed, String> {
     let uri = format!("{}/", base.trim_end_matches('/'))
         .parse()
         .map_err(|e| format!("floor URL: {e}"))?;
     let (headers, body) = if method == Method::POST {
         (
-            vec![(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-            )],
+            vec![
+                (
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                ),
+                (http::header::AUTHORIZATION, crate::oauth::wallet_basic()?),
+            ],
             Bytes::from_static(FORM_BODY.as_bytes()),
         )
     } else {
-        (Vec::new(), Bytes::new())
+        (
+            vec![(
+                http::header::AUTHORIZATION,
+                HeaderValue::from_static(BEARER),
+            )],
+            Bytes::new(),
+        )
     };
     Ok(Fixed {
         method,

@@ -253,7 +253,7 @@ impl Group<'_> {
                 s.time_limit,
                 move |(), n| {
                     let oauth = oauth.clone();
-                    async move { oauth.tokens(n).await.map(|_| ()) }
+                    async move { oauth.flow(n).await }
                 },
             ))
         })?;

@@ -6,6 +6,9 @@
 //! - `bench-http [--requests N] [--db-requests N] [--concurrency C] [--out FILE]
 //!   [--only axum|actix] [--rust-log LEVEL] [--max-secs S]`: HTTP benchmarks of both demos against a bare axum
 //!   floor (see `bench`).
+//! - `http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR]`: the
+//!   servers' instructions per request for each load and the floor, under callgrind
+//!   (see `cost`).
 //! - `floor-server [--addr HOST:PORT]`: the bare axum handler the benchmark compares with.
 
 use std::io::{BufRead, BufReader};
@@ -14,6 +17,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 
 mod bench;
 mod browser;
+mod cost;
 mod driver;
 mod floor;
 mod loads;
@@ -48,7 +52,16 @@ fn build(package: &str, release: bool) -> Result<PathBuf, String> {
         return Err(format!("building {package} failed"));
     }
     let profile = if release { "release" } else { "debug" };
-    Ok(root.join("target").join(profile).join(package))
+    Ok(target_dir(&root).join(profile).join(package))
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` (relative to the workspace root) when
+/// set, as `cargo build` above honours it, else `target/`.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
 }
 
 /// A demo server started for a task; killed when dropped.
@@ -131,10 +144,12 @@ fn main() -> ExitCode {
         Some("e2e-browser") => browser::run(&workspace_root()),
         Some("bench-http") => bench::run(&workspace_root(), &args[1..]),
         Some("floor-server") => floor::serve(&args[1..]),
+        Some("http-cost") => cost::run(&workspace_root(), &args[1..]),
         _ => Err(
             "usage: cargo xtask e2e-browser | bench-http [--requests N] [--db-requests N] \
              [--concurrency C] [--out FILE] [--only axum|actix] [--rust-log LEVEL] \
              [--max-secs S] | \
+             http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR] | \
              floor-server [--addr HOST:PORT]"
                 .to_owned(),
         ),

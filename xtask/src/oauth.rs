@@ -7,9 +7,11 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use http::{HeaderName, HeaderValue, Method, Request, StatusCode};
+use http::{HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::Full;
 use sha2::{Digest, Sha256};
 
@@ -42,6 +44,12 @@ fn basic(id: &str, secret: &str) -> Result<HeaderValue, String> {
     .map_err(|e| e.to_string())
 }
 
+/// `Authorization: Basic` of the confidential client `wallet-web`, as its token requests
+/// send it (the floor's POST carries the same header).
+pub(crate) fn wallet_basic() -> Result<HeaderValue, String> {
+    basic(CLIENT_ID, CLIENT_SECRET)
+}
+
 fn form(pairs: &[(&str, &str)]) -> Bytes {
     let mut serializer = form_urlencoded::Serializer::new(String::new());
     serializer.extend_pairs(pairs);
@@ -71,36 +79,76 @@ fn expect(reply: &Reply, status: StatusCode, what: &str) -> Result<(), String> {
     ))
 }
 
-/// The OAuth calls against one demo server.
+/// The string value of top-level field `name` in compact JSON like the servers write
+/// (`"name":"value"`, no escapes in the value, as in every token), found without building
+/// a JSON tree: the refresh load reads every response, the floor's driver none, so this
+/// keeps the client's share of the shared CPU small. `None` if absent or escaped.
+fn compact_str_field<'a>(body: &'a [u8], name: &str) -> Option<&'a str> {
+    let text = std::str::from_utf8(body).ok()?;
+    let key = format!("\"{name}\":\"");
+    let start = text.find(&key)? + key.len();
+    let value = text.get(start..)?.split('"').next()?;
+    (!value.contains('\\') && !value.is_empty()).then_some(value)
+}
+
+/// The OAuth calls against one demo server; cheap to clone (one reference count), so a
+/// load's per-request client work stays as small as the floor's.
 #[derive(Clone)]
-pub(crate) struct OAuth {
+pub(crate) struct OAuth(Arc<Inner>);
+
+pub(crate) struct Inner {
     client: HttpClient,
     base: String,
+    /// `/token`, `/login` and `/consent`, parsed once.
+    token_uri: Uri,
+    login_uri: Uri,
+    consent_uri: Uri,
     wallet_basic: HeaderValue,
     resource_basic: HeaderValue,
+}
+
+impl std::ops::Deref for OAuth {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
 }
 
 impl OAuth {
     /// Calls against `base` (`http://127.0.0.1:PORT`) through `client`.
     pub(crate) fn new(client: HttpClient, base: &str) -> Result<Self, String> {
-        Ok(Self {
+        let base = base.trim_end_matches('/').to_owned();
+        let uri = |path: &str| -> Result<Uri, String> {
+            format!("{base}{path}")
+                .parse()
+                .map_err(|e| format!("{path}: {e}"))
+        };
+        Ok(Self(Arc::new(Inner {
             client,
-            base: base.trim_end_matches('/').to_owned(),
-            wallet_basic: basic(CLIENT_ID, CLIENT_SECRET)?,
+            token_uri: uri("/token")?,
+            login_uri: uri("/login")?,
+            consent_uri: uri("/consent")?,
+            base,
+            wallet_basic: wallet_basic()?,
             resource_basic: basic(RESOURCE_ID, RESOURCE_SECRET)?,
-        })
+        })))
+    }
+
+    fn uri(&self, path: &str) -> Result<Uri, String> {
+        format!("{}{path}", self.base)
+            .parse()
+            .map_err(|e| format!("{path}: {e}"))
     }
 
     async fn call(
         &self,
         method: Method,
-        path: &str,
+        uri: Uri,
         headers: &[(HeaderName, HeaderValue)],
         body: Bytes,
     ) -> Result<Reply, String> {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
+        let mut builder = Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             builder = builder.header(name, value);
         }
@@ -123,7 +171,9 @@ impl OAuth {
             ("code_challenge_method", "S256"),
         ]);
         let path = format!("/authorize?{}", String::from_utf8_lossy(&query));
-        let reply = self.call(Method::GET, &path, &[], Bytes::new()).await?;
+        let reply = self
+            .call(Method::GET, self.uri(&path)?, &[], Bytes::new())
+            .await?;
         expect(&reply, StatusCode::SEE_OTHER, "authorize")?;
         let interaction = set_cookie(&reply, "lk_interaction").ok_or("authorize: no cookie")?;
         let csrf = URL_SAFE_NO_PAD.encode(Sha256::digest(format!("csrf:{interaction}")));
@@ -140,7 +190,9 @@ impl OAuth {
             ("password", "alice-password"),
             ("csrf", &csrf),
         ]);
-        let reply = self.call(Method::POST, "/login", &headers, body).await?;
+        let reply = self
+            .call(Method::POST, self.login_uri.clone(), &headers, body)
+            .await?;
         expect(&reply, StatusCode::SEE_OTHER, "login")?;
         let auth = set_cookie(&reply, "lk_auth").ok_or("login: no lk_auth cookie")?;
         let cookie = format!("{cookie}; lk_auth={auth}");
@@ -152,7 +204,9 @@ impl OAuth {
             ),
         ];
         let body = form(&[("decision", "approve"), ("csrf", &csrf)]);
-        let reply = self.call(Method::POST, "/consent", &headers, body).await?;
+        let reply = self
+            .call(Method::POST, self.consent_uri.clone(), &headers, body)
+            .await?;
         expect(&reply, StatusCode::SEE_OTHER, "consent")?;
         let location = reply
             .headers
@@ -172,18 +226,22 @@ impl OAuth {
             (CONTENT_TYPE, HeaderValue::from_static(FORM)),
             (AUTHORIZATION, self.wallet_basic.clone()),
         ];
-        let reply = self.call(Method::POST, "/token", &headers, body).await?;
+        let reply = self
+            .call(Method::POST, self.token_uri.clone(), &headers, body)
+            .await?;
         expect(&reply, StatusCode::OK, "token")?;
         if !parse {
             return Ok(None);
         }
-        let json: serde_json::Value =
-            serde_json::from_slice(&reply.body).map_err(|e| format!("token response: {e}"))?;
         let field = |name: &str| {
-            json.get(name)
-                .and_then(serde_json::Value::as_str)
+            compact_str_field(&reply.body, name)
                 .map(str::to_owned)
-                .ok_or_else(|| format!("token response without {name}"))
+                .ok_or_else(|| {
+                    format!(
+                        "token response without {name}: {}",
+                        String::from_utf8_lossy(&reply.body)
+                    )
+                })
         };
         Ok(Some(Tokens {
             access: field("access_token")?,
@@ -204,6 +262,12 @@ impl OAuth {
             ("code_verifier", &code.verifier),
         ]);
         self.token(body, parse).await
+    }
+
+    /// A whole flow, its token response only checked for `200` (the full-flow load).
+    pub(crate) async fn flow(&self, n: usize) -> Result<(), String> {
+        let code = self.obtain_code(n).await?;
+        self.exchange(&code, false).await.map(|_| ())
     }
 
     /// A whole flow ending in tokens.
@@ -228,9 +292,7 @@ impl OAuth {
     fn fixed(&self, method: Method, path: &str) -> Result<Fixed, String> {
         Ok(Fixed {
             method,
-            uri: format!("{}{path}", self.base)
-                .parse()
-                .map_err(|e| format!("{path}: {e}"))?,
+            uri: self.uri(path)?,
             headers: Vec::new(),
             body: Bytes::new(),
         })

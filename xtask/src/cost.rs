@@ -1,0 +1,530 @@
+//! `cargo xtask http-cost`: the deterministic companion of `bench-http`. Starts the floor
+//! server and each demo (release builds, memory store, `RUST_LOG=warn`) under valgrind's
+//! callgrind, sends the same number of requests of every load kind through the
+//! benchmark's own driver, and prints the **server's instructions per request** for each
+//! load next to the floor's, with the ratio they predict for a server-bound run (floor
+//! instructions / load instructions; a flow is per flow). Wall-clock req/s on a shared
+//! machine moves by ±10 points between runs; these counts do not.
+//!
+//! Each load is bracketed by `callgrind_control --zero` and `--dump`, so one dump file
+//! per load stays in `--out` (default `target/bench/callgrind/`) for `callgrind_annotate
+//! --inclusive=yes FILE`. Set-up requests (tokens for refresh and the stateless loads,
+//! a warm-up) are sent before the counters are zeroed and are not counted.
+//!
+//! With `--native` the servers run without valgrind and the table shows instead the CPU
+//! time per request of the server and of the load generator (every thread, user and
+//! kernel, from `/proc/*/task/*/schedstat`): less exact than instructions, but it counts
+//! the kernel's share and the client's, which the wall-clock ratio also pays on a shared
+//! machine. Use 20 000 requests or more there.
+//!
+//! `cargo xtask http-cost [--native] [--requests N] [--concurrency C] [--only axum|actix]
+//! [--out DIR]` (defaults 2000, 32).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::Method;
+use tokio::runtime::Runtime;
+
+use crate::driver::{self, HttpClient};
+use crate::oauth::{Code, OAuth};
+use crate::{floor, DemoServer};
+
+struct Args {
+    native: bool,
+    requests: usize,
+    concurrency: usize,
+    only: Option<String>,
+    out: PathBuf,
+}
+
+fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args {
+        native: false,
+        requests: 2000,
+        concurrency: 32,
+        only: None,
+        out: crate::target_dir(root).join("bench").join("callgrind"),
+    };
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || rest.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: &String| v.parse::<usize>().map_err(|e| format!("{flag} {v}: {e}"));
+        match flag.as_str() {
+            "--native" => parsed.native = true,
+            "--requests" => parsed.requests = number(value()?)?.max(1),
+            "--concurrency" => parsed.concurrency = number(value()?)?.max(1),
+            "--out" => parsed.out = PathBuf::from(value()?),
+            "--only" => {
+                let only = value()?.clone();
+                if only != "axum" && only != "actix" {
+                    return Err(format!("--only {only}: expected axum or actix"));
+                }
+                parsed.only = Some(only);
+            }
+            other => return Err(format!("http-cost: unknown argument {other:?}")),
+        }
+    }
+    Ok(parsed)
+}
+
+/// A server running under callgrind, whose counters are zeroed and dumped around loads.
+struct Profiled {
+    server: DemoServer,
+    name: String,
+    out: PathBuf,
+    dumps: usize,
+    native: bool,
+}
+
+/// What one load cost.
+struct Cost {
+    /// Server instructions (callgrind runs only).
+    instructions: Option<u64>,
+    /// On-CPU time of the server's threads, user and kernel.
+    server_ns: u64,
+    /// On-CPU time of this process (the load generator).
+    client_ns: u64,
+    file: Option<PathBuf>,
+}
+
+/// Nanoseconds on CPU of every thread of process `pid` (or `self`), user and kernel, from
+/// `/proc/PID/task/*/schedstat`.
+fn cpu_ns(pid: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+impl Profiled {
+    fn start(
+        name: &str,
+        binary: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        dir: &Path,
+        native: bool,
+    ) -> Result<Self, String> {
+        let out = dir.join(format!("{name}.out"));
+        let log = dir.join(format!("{name}.log"));
+        let stderr = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let out_flag = format!("--callgrind-out-file={}", out.display());
+        let binary = binary.display().to_string();
+        let server = if native {
+            DemoServer::spawn(Path::new(&binary), name, args, envs, Stdio::from(stderr))?
+        } else {
+            let mut all = vec!["--tool=callgrind", out_flag.as_str(), binary.as_str()];
+            all.extend_from_slice(args);
+            DemoServer::spawn(Path::new("valgrind"), name, &all, envs, Stdio::from(stderr))?
+        };
+        Ok(Self {
+            server,
+            name: name.to_owned(),
+            out,
+            dumps: 0,
+            native,
+        })
+    }
+
+    fn control(&self, flag: &str) -> Result<(), String> {
+        let pid = self.server.child.id().to_string();
+        let output = Command::new("callgrind_control")
+            .args([flag, pid.as_str()])
+            .output()
+            .map_err(|e| format!("callgrind_control: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "callgrind_control {flag} {pid}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    }
+
+    /// What `load` cost the server (and the client), with callgrind's dump file.
+    fn measure<T>(
+        &mut self,
+        load: impl FnOnce() -> Result<T, String>,
+    ) -> Result<(T, Cost), String> {
+        let pid = self.server.child.id().to_string();
+        if !self.native {
+            self.control("--zero")?;
+        }
+        let (server, client) = (cpu_ns(&pid), cpu_ns("self"));
+        let value = load()?;
+        let mut cost = Cost {
+            instructions: None,
+            server_ns: cpu_ns(&pid).saturating_sub(server),
+            client_ns: cpu_ns("self").saturating_sub(client),
+            file: None,
+        };
+        if self.native {
+            return Ok((value, cost));
+        }
+        self.control("--dump")?;
+        self.dumps += 1;
+        let file = PathBuf::from(format!("{}.{}", self.out.display(), self.dumps));
+        // The dump is written by the server; give it a moment to appear.
+        let mut waited = Duration::ZERO;
+        let text = loop {
+            match std::fs::read_to_string(&file) {
+                Ok(text) if text.contains("\ntotals:") || text.contains("\nsummary:") => {
+                    break text
+                }
+                _ if waited > Duration::from_secs(30) => {
+                    return Err(format!("{}: no dump at {}", self.name, file.display()))
+                }
+                _ => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    waited += Duration::from_millis(100);
+                }
+            }
+        };
+        let total = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("totals:")
+                    .or_else(|| l.strip_prefix("summary:"))
+            })
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| format!("{}: no instruction total", file.display()))?;
+        cost.instructions = Some(total);
+        cost.file = Some(file);
+        Ok((value, cost))
+    }
+}
+
+/// One measured load.
+struct Line {
+    server: String,
+    load: String,
+    units: usize,
+    requests_per_unit: usize,
+    cost: Cost,
+}
+
+impl Line {
+    /// Server instructions per unit (callgrind), else server plus client CPU ns per unit.
+    #[allow(clippy::cast_precision_loss)]
+    fn per_unit(&self) -> f64 {
+        let c = &self.cost;
+        let total = c.instructions.unwrap_or(c.server_ns + c.client_ns);
+        total as f64 / self.units.max(1) as f64
+    }
+
+    #[allow(clippy::cast_precision_loss)]
+    fn micros(&self, ns: u64) -> f64 {
+        ns as f64 / 1000.0 / self.units.max(1) as f64
+    }
+}
+
+struct Ctx<'a> {
+    runtime: &'a Runtime,
+    client: HttpClient,
+    requests: usize,
+    concurrency: usize,
+}
+
+const NO_LIMIT: Duration = Duration::from_secs(3600);
+
+impl Ctx<'_> {
+    fn fixed(&self, fixed: driver::Fixed, units: usize) -> Result<(), String> {
+        self.runtime
+            .block_on(driver::run_fixed(
+                &self.client,
+                fixed,
+                units,
+                self.concurrency,
+                NO_LIMIT,
+            ))
+            .map(|_| ())
+    }
+
+    fn floor(&self, profiled: &mut Profiled, lines: &mut Vec<Line>) -> Result<(), String> {
+        let base = profiled.server.base_url.clone();
+        self.fixed(floor::request(&base, Method::POST)?, self.requests / 4)?; // warm-up
+        for (load, method) in [("floor POST", Method::POST), ("floor GET", Method::GET)] {
+            let fixed = floor::request(&base, method)?;
+            let ((), cost) = profiled.measure(|| self.fixed(fixed, self.requests))?;
+            lines.push(Line {
+                server: "floor".into(),
+                load: load.into(),
+                units: self.requests,
+                requests_per_unit: 1,
+                cost,
+            });
+        }
+        Ok(())
+    }
+
+    fn mint(&self, oauth: &OAuth, first: usize, units: usize) -> Result<Vec<Code>, String> {
+        let minted = Arc::new(Mutex::new(Vec::with_capacity(units)));
+        let (sink, minter) = (Arc::clone(&minted), oauth.clone());
+        self.runtime.block_on(driver::run(
+            units,
+            3,
+            vec![(); self.concurrency],
+            NO_LIMIT,
+            move |(), n| {
+                let (sink, minter) = (Arc::clone(&sink), minter.clone());
+                async move {
+                    let code = minter.obtain_code(first + n).await?;
+                    sink.lock().map_err(|_| "poisoned")?.push(code);
+                    Ok(())
+                }
+            },
+        ))?;
+        let codes = std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?);
+        Ok(codes)
+    }
+
+    fn exchange(&self, oauth: &OAuth, codes: Vec<Code>) -> Result<(), String> {
+        let codes = Arc::new(codes);
+        let oauth = oauth.clone();
+        self.runtime
+            .block_on(driver::run(
+                codes.len(),
+                1,
+                vec![(); self.concurrency],
+                NO_LIMIT,
+                move |(), i| {
+                    let (codes, oauth) = (Arc::clone(&codes), oauth.clone());
+                    async move {
+                        let code = codes.get(i).ok_or("no code left")?;
+                        oauth.exchange(code, false).await.map(|_| ())
+                    }
+                },
+            ))
+            .map(|_| ())
+    }
+
+    fn demo(
+        &self,
+        server: &str,
+        profiled: &mut Profiled,
+        lines: &mut Vec<Line>,
+    ) -> Result<(), String> {
+        let n = self.requests;
+        let oauth = OAuth::new(self.client.clone(), &profiled.server.base_url)?;
+        // Warm-up, uncounted: a few whole flows, and the tokens the later loads use.
+        let warm = self.mint(&oauth, 10_000_000, n / 10)?;
+        self.exchange(&oauth, warm)?;
+        let grants = self.runtime.block_on(async {
+            let mut tasks = Vec::new();
+            for i in 0..self.concurrency {
+                let oauth = oauth.clone();
+                tasks.push(tokio::spawn(
+                    async move { oauth.tokens(20_000_000 + i).await },
+                ));
+            }
+            let mut grants = Vec::new();
+            for task in tasks {
+                grants.push(task.await.map_err(|e| e.to_string())??.refresh);
+            }
+            Ok::<_, String>(grants)
+        })?;
+        let tokens = self.runtime.block_on(oauth.tokens(30_000_000))?;
+        let mut push = |load: &str, units: usize, per: usize, cost| {
+            lines.push(Line {
+                server: server.to_owned(),
+                load: load.to_owned(),
+                units,
+                requests_per_unit: per,
+                cost,
+            });
+        };
+
+        let (codes, cost) = profiled.measure(|| self.mint(&oauth, 0, n))?;
+        push("authorize+login+consent", n, 3, cost);
+        let ((), cost) = profiled.measure(|| self.exchange(&oauth, codes))?;
+        push("code exchange", n, 1, cost);
+        let refresher = oauth.clone();
+        let ((), cost) = profiled.measure(|| {
+            self.runtime
+                .block_on(driver::run(n, 1, grants, NO_LIMIT, move |token, _| {
+                    let oauth = refresher.clone();
+                    async move { Ok(oauth.refresh(&token).await?.refresh) }
+                }))
+                .map(|_| ())
+        })?;
+        push("refresh", n, 1, cost);
+        let introspection = oauth.introspection(&tokens.access)?;
+        let ((), cost) = profiled.measure(|| self.fixed(introspection, n))?;
+        push("introspection", n, 1, cost);
+        let balance = oauth.balance(&tokens.access)?;
+        let ((), cost) = profiled.measure(|| self.fixed(balance, n))?;
+        push("bearer GET /api/balance", n, 1, cost);
+        Ok(())
+    }
+}
+
+/// Runs the measurement (from a release build of xtask, like `bench-http`).
+pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        let release = crate::build_release("xtask")?;
+        let status = Command::new(&release)
+            .arg("http-cost")
+            .args(args)
+            .status()
+            .map_err(|e| format!("cannot start {}: {e}", release.display()))?;
+        return if status.success() {
+            Ok(())
+        } else {
+            Err(format!("http-cost (release) failed: {status}"))
+        };
+    }
+    let args = parse(root, args)?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    for stale in std::fs::read_dir(&args.out).map_err(|e| e.to_string())? {
+        let path = stale.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e != "toml") {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let config = args.out.join("demo-config.toml");
+    crate::report::write(&config, crate::bench::CONFIG)?;
+    let config = config.display().to_string();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let ctx = Ctx {
+        runtime: &runtime,
+        client: driver::client(args.concurrency),
+        requests: args.requests,
+        concurrency: args.concurrency,
+    };
+    let mut lines = Vec::new();
+    let xtask = std::env::current_exe().map_err(|e| e.to_string())?;
+    {
+        let mut floor = Profiled::start(
+            "floor",
+            &xtask,
+            &["floor-server", "--addr", "127.0.0.1:0"],
+            &[],
+            &args.out,
+            args.native,
+        )?;
+        ctx.floor(&mut floor, &mut lines)?;
+    }
+    for (short, package) in [("axum", "demo-axum"), ("actix", "demo-actix")] {
+        if args.only.as_deref().is_some_and(|only| only != short) {
+            continue;
+        }
+        let binary = crate::build_release(package)?;
+        let mut demo = Profiled::start(
+            package,
+            &binary,
+            &[
+                "--addr",
+                "127.0.0.1:0",
+                "--config",
+                &config,
+                "--store",
+                "memory",
+            ],
+            &[("RUST_LOG", "warn")],
+            &args.out,
+            args.native,
+        )?;
+        ctx.demo(package, &mut demo, &mut lines)?;
+    }
+    print(&lines, &args);
+    Ok(())
+}
+
+fn print(lines: &[Line], args: &Args) {
+    let floor = |load: &str| {
+        lines
+            .iter()
+            .find(|l| l.server == "floor" && l.load == load)
+            .map(Line::per_unit)
+    };
+    let (post, get) = (floor("floor POST"), floor("floor GET"));
+    if args.native {
+        println!(
+            "\nCPU time on the cores (schedstat, user + kernel), {} requests per load at \
+             concurrency {}; predicted ratio = floor (server + client) / load (server + \
+             client), what a CPU-bound run on shared cores would show.\n",
+            args.requests, args.concurrency
+        );
+        println!("| server | load | server µs per unit | client µs per unit | predicted ratio |");
+        println!("|---|---|---:|---:|---:|");
+    } else {
+        println!(
+            "\nServer instructions (callgrind), {} requests per load at concurrency {}; \
+             predicted ratio = floor instructions / load instructions.\n",
+            args.requests, args.concurrency
+        );
+        println!("| server | load | instructions per unit | predicted ratio | dump |");
+        println!("|---|---|---:|---:|---|");
+    }
+    let row = |line: &Line, load: &str, per: f64, extra: Option<(f64, f64)>, base: Option<f64>| {
+        let ratio = base.map_or_else(|| "—".to_owned(), |b| format!("{:.0}%", 100.0 * b / per));
+        let server = &line.server;
+        if args.native {
+            let (s, c) = extra.unwrap_or((
+                line.micros(line.cost.server_ns),
+                line.micros(line.cost.client_ns),
+            ));
+            println!("| {server} | {load} | {s:.2} | {c:.2} | {ratio} |");
+        } else {
+            let file = match extra {
+                Some(_) => String::new(),
+                None => line
+                    .cost
+                    .file
+                    .as_ref()
+                    .and_then(|f| f.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            };
+            println!("| {server} | {load} | {per:.0} | {ratio} | {file} |");
+        }
+    };
+    for line in lines {
+        let base = match (line.server.as_str(), line.load.as_str()) {
+            ("floor", _) => None,
+            (_, "bearer GET /api/balance") => get,
+            _ => post,
+        };
+        let load = if line.requests_per_unit > 1 {
+            format!("{} ({} req)", line.load, line.requests_per_unit)
+        } else {
+            line.load.clone()
+        };
+        row(line, &load, line.per_unit(), None, base);
+        if line.load == "code exchange" {
+            // The full flow is the three page requests plus the exchange, per flow.
+            let pages = lines
+                .iter()
+                .find(|l| l.server == line.server && l.load == "authorize+login+consent");
+            if let Some(pages) = pages {
+                let split = (
+                    pages.micros(pages.cost.server_ns) + line.micros(line.cost.server_ns),
+                    pages.micros(pages.cost.client_ns) + line.micros(line.cost.client_ns),
+                );
+                row(
+                    line,
+                    "full flow (4 req), per flow",
+                    pages.per_unit() + line.per_unit(),
+                    Some(split),
+                    post,
+                );
+            }
+        }
+    }
+    if !args.native {
+        println!("\nDumps in {}", args.out.display());
+    }
+}
