@@ -110,10 +110,19 @@ pub(crate) const INSERT_ACCESS: &str = concat!(
 /// at its own time from `$2`, as [`CONSUME_CODE`] does for one. A digest listed twice is
 /// consumed once (and returned once). The row lock of each code decides its one winner
 /// across concurrent statements, batched or not.
+///
+/// Its commit does not wait for the WAL flush (`synchronous_commit` off for this
+/// transaction only): the consumption is visible to every session at once, and it becomes
+/// durable no later than the tokens it leads to, because the synchronous commit of
+/// [`INSERT_GRANTS`] flushes the WAL up to its own record, past this one. Only a redemption
+/// that *fails* (wrong verifier, client or redirect URI) and is followed by a server crash
+/// within the WAL writer's delay can lose its burn; see `docs/storage.md`.
 #[cfg(feature = "postgres")]
 pub(crate) const CONSUME_CODES: &str = concat!(
-    "UPDATE lk_codes SET consumed_at = d.at \
-     FROM unnest($1::bytea[], $2::int8[]) AS d(k, at) \
+    "WITH no_flush AS MATERIALIZED \
+     (SELECT set_config('synchronous_commit', 'off', true) AS setting) \
+     UPDATE lk_codes SET consumed_at = d.at \
+     FROM unnest($1::bytea[], $2::int8[]) AS d(k, at), no_flush \
      WHERE digest = d.k AND consumed_at IS NULL AND expires_at > d.at RETURNING ",
     code_cols!()
 );
