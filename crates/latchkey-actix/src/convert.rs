@@ -54,7 +54,13 @@ pub fn to_engine_request(req: &actix_web::HttpRequest, body: Bytes) -> HttpReque
     if let Ok(method) = Method::from_bytes(req.method().as_str().as_bytes()) {
         *request.method_mut() = method;
     }
-    if let Ok(uri) = Uri::try_from(req.uri().to_string()) {
+    // A server sees origin-form targets (path and query): parse that text as is; only
+    // an absolute-form target goes through formatting.
+    let uri = match (req.uri().scheme(), req.uri().path_and_query()) {
+        (None, Some(target)) => Uri::try_from(target.as_str()),
+        _ => Uri::try_from(req.uri().to_string()),
+    };
+    if let Ok(uri) = uri {
         *request.uri_mut() = uri;
     }
     *request.headers_mut() = engine_headers(req);
@@ -69,8 +75,11 @@ pub async fn read_body(
     payload: web::Payload,
     options: &AdapterOptions,
 ) -> Result<Bytes, actix_web::HttpResponse> {
-    let query = req.uri().query();
-    if let Some(refusal) = options.refuse_head(query, &engine_headers(req)) {
+    let content_length = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .map(ActixValue::as_bytes);
+    if let Some(refusal) = options.refuse_sizes(req.uri().query(), content_length) {
         return Err(into_response(refusal));
     }
     match payload.to_bytes_limited(options.max_body_bytes).await {
@@ -110,6 +119,31 @@ mod tests {
             "Basic YXBwOnMzY3JldA=="
         );
         assert_eq!(converted.body().as_ref(), b"x=y");
+    }
+
+    #[actix_web::test]
+    async fn limits_are_checked_before_the_body_is_read() {
+        use actix_web::FromRequest;
+        let options = AdapterOptions {
+            max_body_bytes: 8,
+            max_query_bytes: 4,
+            ..AdapterOptions::default()
+        };
+        let (req, mut payload) = TestRequest::post()
+            .uri("/token")
+            .insert_header(("content-length", " 100 "))
+            .to_http_parts();
+        let payload = web::Payload::from_request(&req, &mut payload)
+            .await
+            .unwrap();
+        let refused = read_body(&req, payload, &options).await.unwrap_err();
+        assert_eq!(refused.status(), ActixStatus::PAYLOAD_TOO_LARGE);
+        let (req, mut payload) = TestRequest::get().uri("/token?abcde").to_http_parts();
+        let payload = web::Payload::from_request(&req, &mut payload)
+            .await
+            .unwrap();
+        let refused = read_body(&req, payload, &options).await.unwrap_err();
+        assert_eq!(refused.status(), ActixStatus::URI_TOO_LONG);
     }
 
     #[test]

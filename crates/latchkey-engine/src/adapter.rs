@@ -50,12 +50,24 @@ impl AdapterOptions {
     /// The refusal of a request for what is known before its body is read, if any: a
     /// query over the limit (`414`) or a declared `Content-Length` over it (`413`).
     pub fn refuse_head(&self, query: Option<&str>, headers: &HeaderMap) -> Option<HttpResponse> {
+        self.refuse_sizes(
+            query,
+            headers.get(CONTENT_LENGTH).map(HeaderValue::as_bytes),
+        )
+    }
+
+    /// [`refuse_head`](Self::refuse_head) for an adapter whose framework has its own header
+    /// types: the query and the raw `Content-Length` value, if the request has one.
+    pub fn refuse_sizes(
+        &self,
+        query: Option<&str>,
+        content_length: Option<&[u8]>,
+    ) -> Option<HttpResponse> {
         if query.map_or(0, str::len) > self.max_query_bytes {
             return Some(Self::query_too_long());
         }
-        let declared = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
+        let declared = content_length
+            .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         declared
             .is_some_and(|len| len > self.max_body_bytes as u64)
