@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
@@ -32,7 +32,6 @@ pub fn router(
     handler: Arc<dyn InteractionHandler>,
     options: AdapterOptions,
 ) -> Router {
-    let body_limit = options.max_body_bytes;
     let shared = Arc::new(Shared {
         engine,
         handler,
@@ -49,7 +48,10 @@ pub fn router(
             any(move |request: Request| serve(Arc::clone(&shared), endpoint, request)),
         );
     }
-    router.layer(DefaultBodyLimit::max(body_limit))
+    // No `DefaultBodyLimit` layer: `serve` takes the raw request and reads the body under
+    // `options.max_body_bytes` itself, so the layer's per-request extension would be
+    // written and never read.
+    router
 }
 
 async fn serve(shared: Arc<Shared>, endpoint: Endpoint, request: Request) -> Response {
