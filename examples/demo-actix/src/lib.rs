@@ -41,11 +41,12 @@ pub fn configure(
                 .route(web::get().to(balance)),
         );
         let demo = Arc::clone(&demo);
-        let options = options.clone();
+        // Shared, not cloned per request (the realm is a `String`).
+        let options = Arc::new(options.clone());
         config.default_service(web::to(
             move |req: actix_web::HttpRequest, payload: web::Payload| {
                 let demo = Arc::clone(&demo);
-                let options = options.clone();
+                let options = Arc::clone(&options);
                 async move {
                     match read_body(&req, payload, &options).await {
                         Ok(body) => into_response(demo.handle(to_engine_request(&req, body)).await),

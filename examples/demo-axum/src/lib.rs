@@ -33,18 +33,19 @@ pub fn app(demo: Arc<Demo>, options: AdapterOptions) -> Router {
             &options.realm,
         ));
     let handler: Arc<dyn InteractionHandler> = demo.clone();
-    latchkey_axum::router(engine, handler, options.clone())
-        .merge(api)
-        .fallback(move |request: Request| {
-            let demo = Arc::clone(&demo);
-            let options = options.clone();
-            async move {
-                match to_engine_request(request, &options).await {
-                    Ok(request) => into_response(demo.handle(request).await),
-                    Err(refused) => refused,
-                }
+    let router = latchkey_axum::router(engine, handler, options.clone()).merge(api);
+    // Shared, not cloned per request (the realm is a `String`).
+    let options = Arc::new(options);
+    router.fallback(move |request: Request| {
+        let demo = Arc::clone(&demo);
+        let options = Arc::clone(&options);
+        async move {
+            match to_engine_request(request, &options).await {
+                Ok(request) => into_response(demo.handle(request).await),
+                Err(refused) => refused,
             }
-        })
+        }
+    })
 }
 
 async fn balance(Authenticated(grant): Authenticated) -> Response {

@@ -216,18 +216,17 @@ impl Demo {
     /// Answers a demo page request: `GET /`, `GET /client/start`, `GET /callback`,
     /// `GET`/`POST /login`, `/consent` and `/sca`; anything else is a 404 page.
     pub async fn handle(&self, request: HttpRequest) -> HttpResponse {
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
-        match (method, path.as_str()) {
-            (Method::GET, "/") => self.home(),
-            (Method::GET, "/client/start") => self.client_start(&request),
-            (Method::GET, "/callback") => self.callback(&request).await,
-            (Method::GET, "/login") => self.login_page(&request).await,
-            (Method::POST, "/login") => self.login_submit(&request).await,
-            (Method::GET, "/consent") => self.consent_page(&request).await,
-            (Method::POST, "/consent") => self.consent_submit(&request).await,
-            (Method::GET, "/sca") => self.sca_page(&request).await,
-            (Method::POST, "/sca") => self.sca_submit(&request).await,
+        let request = &request;
+        match (request.method(), request.uri().path()) {
+            (&Method::GET, "/") => self.home(),
+            (&Method::GET, "/client/start") => self.client_start(request),
+            (&Method::GET, "/callback") => self.callback(request).await,
+            (&Method::GET, "/login") => self.login_page(request).await,
+            (&Method::POST, "/login") => self.login_submit(request).await,
+            (&Method::GET, "/consent") => self.consent_page(request).await,
+            (&Method::POST, "/consent") => self.consent_submit(request).await,
+            (&Method::GET, "/sca") => self.sca_page(request).await,
+            (&Method::POST, "/sca") => self.sca_submit(request).await,
             (_, "/" | "/client/start" | "/callback" | "/login" | "/consent" | "/sca") => {
                 pages::message(
                     StatusCode::METHOD_NOT_ALLOWED,

@@ -20,8 +20,21 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margi
     form{display:grid;gap:.6rem}input,button{font-size:1rem;padding:.45rem}\
     .error{color:#a00}.note{color:#555;font-size:.9rem}li{margin:.3rem 0}";
 
+/// Room for a page's headers: its content type or `Location`, the four below and up to
+/// three `Set-Cookie`s, so that building a page never regrows the map.
+const PAGE_HEADERS: usize = 8;
+
+/// An empty response with `status` and room for [`PAGE_HEADERS`].
+fn response(status: StatusCode, body: Bytes) -> HttpResponse {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = http::HeaderMap::with_capacity(PAGE_HEADERS);
+    response
+}
+
 fn protect(response: &mut HttpResponse) {
     let headers = response.headers_mut();
+    headers.reserve(PAGE_HEADERS.saturating_sub(headers.len()));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -35,8 +48,7 @@ pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse 
          <title>{} · latchkey demo</title><style>{STYLE}</style></head><body>{body}</body></html>",
         escape_html(title)
     );
-    let mut response = Response::new(Bytes::from(html));
-    *response.status_mut() = status;
+    let mut response = response(status, Bytes::from(html));
     response.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -69,8 +81,7 @@ pub(crate) fn expired() -> HttpResponse {
 
 /// A `303 See Other` to a path of this server, with the page headers.
 pub(crate) fn see_other(location: &str) -> HttpResponse {
-    let mut response = Response::new(Bytes::new());
-    *response.status_mut() = StatusCode::SEE_OTHER;
+    let mut response = response(StatusCode::SEE_OTHER, Bytes::new());
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(LOCATION, value);
     }
