@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::driver;
@@ -175,18 +175,8 @@ fn start_demo(
 /// Runs the benchmark, from a release build of xtask: a debug `cargo xtask` builds one and
 /// hands over to it, so the load generator is optimized like the servers it measures.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    if cfg!(debug_assertions) {
-        let release = crate::build_release("xtask")?;
-        let status = Command::new(&release)
-            .arg("bench-http")
-            .args(args)
-            .status()
-            .map_err(|e| format!("cannot start {}: {e}", release.display()))?;
-        return if status.success() {
-            Ok(())
-        } else {
-            Err(format!("bench-http (release) failed: {status}"))
-        };
+    if let Some(done) = crate::in_release("bench-http", args) {
+        return done;
     }
     let mut args = parse(root, args)?;
     let bench_dir = root.join("target").join("bench");

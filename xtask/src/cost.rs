@@ -370,18 +370,8 @@ impl Ctx<'_> {
 
 /// Runs the measurement (from a release build of xtask, like `bench-http`).
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    if cfg!(debug_assertions) {
-        let release = crate::build_release("xtask")?;
-        let status = Command::new(&release)
-            .arg("http-cost")
-            .args(args)
-            .status()
-            .map_err(|e| format!("cannot start {}: {e}", release.display()))?;
-        return if status.success() {
-            Ok(())
-        } else {
-            Err(format!("http-cost (release) failed: {status}"))
-        };
+    if let Some(done) = crate::in_release("http-cost", args) {
+        return done;
     }
     let args = parse(root, args)?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;

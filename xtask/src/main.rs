@@ -36,6 +36,27 @@ pub(crate) fn build_release(package: &str) -> Result<PathBuf, String> {
     build(package, true)
 }
 
+/// From a debug `cargo xtask`, builds the release xtask and runs `subcommand` with `args`
+/// in it (so a load generator is optimized like the servers it measures): `Some(result)`.
+/// `None` when this already is the release build, which then does the work itself.
+pub(crate) fn in_release(subcommand: &str, args: &[String]) -> Option<Result<(), String>> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    Some(build_release("xtask").and_then(|release| {
+        let status = Command::new(&release)
+            .arg(subcommand)
+            .args(args)
+            .status()
+            .map_err(|e| format!("cannot start {}: {e}", release.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{subcommand} (release) failed: {status}"))
+        }
+    }))
+}
+
 /// Builds `package` (release or debug); returns its binary (named like the package).
 fn build(package: &str, release: bool) -> Result<PathBuf, String> {
     let root = workspace_root();
