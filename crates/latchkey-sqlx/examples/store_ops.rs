@@ -3,7 +3,8 @@
 //! concurrency, so the database's share of an HTTP code exchange can be read directly.
 //!
 //! Run with: `cargo run --release -p latchkey-sqlx --example store_ops -- sqlite:/tmp/ops.db 2000 32`
-//! or `... -- postgres://postgres@127.0.0.1:5432/test 2000 32`.
+//! or `... -- postgres://postgres@127.0.0.1:5432/test 2000 32` (add `concurrent` to skip the
+//! sequential pass).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -86,8 +87,13 @@ async fn main() {
         s.migrate().await.unwrap();
         Arc::new(s)
     };
+    // A fourth argument `concurrent` skips the sequential pass (e.g. to watch `top`).
+    let sequential = args.next().as_deref() != Some("concurrent");
     let now = OffsetDateTime::now_utc();
     for (label, workers) in [("sequential", 1), ("concurrent", concurrency)] {
+        if workers == 1 && !sequential {
+            continue;
+        }
         let mut digests = Vec::with_capacity(n);
         for _ in 0..n {
             let (digest, record) = code_record(now);

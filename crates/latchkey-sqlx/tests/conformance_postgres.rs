@@ -114,25 +114,8 @@ async fn two_pools_on_one_schema_have_exactly_one_winner() {
     let now =
         time::OffsetDateTime::from_unix_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
             .unwrap();
-    let grant = latchkey_engine::Grant {
-        id: latchkey_engine::GrantId::generate().unwrap(),
-        client_id: common::seeded_client().id,
-        subject: Some(latchkey_engine::Subject::new("alice").unwrap()),
-        scope: latchkey_engine::types::Scope::parse("openid").unwrap(),
-        authentication: None,
-        created_at: now,
-        refresh_expires_at: None,
-    };
-    let code = latchkey_engine::store::CodeRecord {
-        digest: latchkey_engine::pkce::SecretDigest::of(&common::random_hex(32)),
-        grant: grant.clone(),
-        redirect_uri: latchkey_engine::types::RedirectUri::parse("https://app.example/cb").unwrap(),
-        redirect_uri_sent: true,
-        code_challenge: None,
-        nonce: None,
-        issued_at: now,
-        expires_at: now + time::Duration::minutes(5),
-    };
+    let grant = grant_at(now);
+    let code = code_for(grant.clone(), now, time::Duration::minutes(5));
     first.insert_code(&code).await.unwrap();
     let barrier = Arc::new(tokio::sync::Barrier::new(64));
     let tasks: Vec<_> = (0..64)
