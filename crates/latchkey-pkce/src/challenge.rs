@@ -94,10 +94,7 @@ impl CodeChallenge {
     /// Derives the `S256` challenge of a verifier:
     /// `BASE64URL-NOPAD(SHA256(ASCII(verifier)))` (RFC 7636 §4.2).
     pub fn s256(verifier: &CodeVerifier) -> Self {
-        Self {
-            method: CodeChallengeMethod::S256,
-            value: s256_value(verifier),
-        }
+        Self::from_s256_digest(&Sha256::digest(verifier.secret().as_bytes()).into())
     }
 
     /// Accepts an `S256` challenge from a client: exactly 43 characters of the
@@ -203,10 +200,6 @@ impl CodeChallenge {
         };
         ok.into()
     }
-}
-
-fn s256_value(verifier: &CodeVerifier) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes()))
 }
 
 fn validate_s256(value: &str) -> Result<(), ChallengeError> {
