@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use latchkey_engine::store::{ConsumeOutcome, RotateOutcome, Storage};
+use latchkey_engine::store::{ConsumeOutcome, RotateOutcome, Storage, TakeOutcome};
 use tokio::sync::Barrier;
 
 use crate::check::{holds, ok, same};
@@ -49,6 +49,7 @@ pub(crate) async fn check<S: Storage + ?Sized>(store: &Arc<S>) {
     consume_race(store).await;
     rotate_race(store).await;
     take_race(store).await;
+    take_if_race(store).await;
 }
 
 async fn consume_race<S: Storage + ?Sized>(store: &Arc<S>) {
@@ -183,4 +184,44 @@ async fn take_race<S: Storage + ?Sized>(store: &Arc<S>) {
         1,
         &format!("{C}: exactly one of {RACERS} callers gets the interaction"),
     );
+}
+
+async fn take_if_race<S: Storage + ?Sized>(store: &Arc<S>) {
+    const C: &str = "InteractionStore::take_interaction_if under concurrency";
+    let now = fixtures::now();
+    let id = fixtures::digest();
+    ok(
+        store
+            .put_interaction(&id, &fixtures::interaction(now))
+            .await,
+        "InteractionStore::put_interaction",
+    );
+    // Half the racers' checks refuse, half accept: exactly one acceptor takes it, no
+    // refusal consumes it, and everyone else finds it gone or refused.
+    let answers = race(|i| {
+        let store = Arc::clone(store);
+        async move {
+            let accept = move |_: &latchkey_engine::store::InteractionRecord| i % 2 == 0;
+            ok(store.take_interaction_if(&id, now, &accept).await, C)
+        }
+    })
+    .await;
+    let winners = answers
+        .iter()
+        .filter(|a| matches!(a, TakeOutcome::Taken(_)))
+        .count();
+    same(
+        winners,
+        1,
+        &format!("{C}: exactly one of {RACERS} callers gets the interaction"),
+    );
+    for (i, answer) in answers.iter().enumerate() {
+        if i % 2 == 1 {
+            holds(
+                !matches!(answer, TakeOutcome::Taken(_)),
+                &format!("{C}: a refusing check never takes the interaction"),
+                answer,
+            );
+        }
+    }
 }

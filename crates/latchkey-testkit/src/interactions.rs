@@ -1,7 +1,9 @@
 //! `InteractionStore` contracts: an interaction is readable until it expires, refused
-//! when stored twice under one id, and `take_interaction` hands it out at most once.
+//! when stored twice under one id, and `take_interaction` hands it out at most once;
+//! `take_interaction_if` takes it only when its check accepts, and leaves it pending
+//! otherwise.
 
-use latchkey_engine::store::Storage;
+use latchkey_engine::store::{Storage, TakeOutcome};
 use time::Duration;
 
 use crate::check::{duplicate, ok, same};
@@ -10,8 +12,10 @@ use crate::fixtures;
 const PUT: &str = "InteractionStore::put_interaction";
 const GET: &str = "InteractionStore::get_interaction";
 const TAKE: &str = "InteractionStore::take_interaction";
+const TAKE_IF: &str = "InteractionStore::take_interaction_if";
 
 pub(crate) async fn check<S: Storage + ?Sized>(store: &S) {
+    check_take_if(store).await;
     let now = fixtures::now();
     let id = fixtures::digest();
     let record = fixtures::interaction(now);
@@ -81,5 +85,66 @@ pub(crate) async fn check<S: Storage + ?Sized>(store: &S) {
         got,
         None,
         &format!("{GET}: an expired interaction is not returned"),
+    );
+}
+
+async fn check_take_if<S: Storage + ?Sized>(store: &S) {
+    let now = fixtures::now();
+    let id = fixtures::digest();
+    let record = fixtures::interaction(now);
+    ok(store.put_interaction(&id, &record).await, PUT);
+    let refuse = |_: &latchkey_engine::store::InteractionRecord| false;
+    let accept = |_: &latchkey_engine::store::InteractionRecord| true;
+
+    let refused = ok(store.take_interaction_if(&id, now, &refuse).await, TAKE_IF);
+    same(
+        refused,
+        TakeOutcome::Refused(record.clone()),
+        &format!("{TAKE_IF}: a refusing check gets the record back"),
+    );
+    let pending = ok(store.get_interaction(&id, now).await, GET);
+    same(
+        pending.as_ref(),
+        Some(&record),
+        &format!("{TAKE_IF}: a refused interaction stays pending"),
+    );
+    let taken = ok(store.take_interaction_if(&id, now, &accept).await, TAKE_IF);
+    same(
+        taken,
+        TakeOutcome::Taken(record.clone()),
+        &format!("{TAKE_IF}: an accepting check takes the stored record"),
+    );
+    let twice = ok(store.take_interaction_if(&id, now, &accept).await, TAKE_IF);
+    same(
+        twice,
+        TakeOutcome::Missing,
+        &format!("{TAKE_IF}: takes an interaction at most once"),
+    );
+    let unknown = ok(
+        store
+            .take_interaction_if(&fixtures::digest(), now, &accept)
+            .await,
+        TAKE_IF,
+    );
+    same(
+        unknown,
+        TakeOutcome::Missing,
+        &format!("{TAKE_IF}: unknown id is Missing"),
+    );
+    // An expired interaction is not taken (a store may drop it on the spot, so this
+    // uses a record of its own).
+    let expired_id = fixtures::digest();
+    let expired = fixtures::interaction(now);
+    ok(store.put_interaction(&expired_id, &expired).await, PUT);
+    let late = ok(
+        store
+            .take_interaction_if(&expired_id, expired.expires_at, &accept)
+            .await,
+        TAKE_IF,
+    );
+    same(
+        late,
+        TakeOutcome::Missing,
+        &format!("{TAKE_IF}: nothing at or after expires_at"),
     );
 }

@@ -81,4 +81,29 @@ async fn check_clients<S: Storage + ?Sized>(store: &S, seeded: Option<&Client>) 
     check::same(&got.redirect_uris, &want.redirect_uris, &contract);
     check::same(&got.grant_types, &want.grant_types, &contract);
     check::same(&got.scope, &want.scope, &contract);
+
+    const SHARED: &str = "ClientStore::get_client_shared";
+    let unknown = check::ok(
+        store.get_client_shared(&fixtures::client_id()).await,
+        SHARED,
+    );
+    check::holds(
+        unknown.is_none(),
+        &format!("{SHARED}: unknown id gives None"),
+        unknown,
+    );
+    let shared = check::ok(store.get_client_shared(&want.id).await, SHARED);
+    let contract = format!("{SHARED}: the same registration as get_client");
+    check::holds(
+        shared.as_deref().is_some_and(|c| {
+            c.id == got.id
+                && c.name == got.name
+                && c.secret == got.secret
+                && c.redirect_uris == got.redirect_uris
+                && c.grant_types == got.grant_types
+                && c.scope == got.scope
+        }),
+        &contract,
+        shared.as_deref().map(|c| &c.id),
+    );
 }
