@@ -1,6 +1,8 @@
 //! Minting tokens for a grant: an access token (opaque or JWT) and, when the client may
 //! refresh, a refresh token, each with the record the store keeps (digests, never values)
-//! and the RFC 6749 §5.1 response that carries the values to the client once.
+//! and the RFC 6749 §5.1 response that carries the values to the client once. A code
+//! exchange draws the values before it knows its grant (the store redeems the code and
+//! stores the tokens in one step) and builds the response after.
 
 use latchkey_pkce::{random_token, SecretDigest};
 use latchkey_types::{AccessToken, RefreshToken, Scope, TokenResponse, TokenType};
@@ -10,7 +12,7 @@ use crate::engine::{AccessTokenFormat, Engine};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::jwt::AccessTokenClaims;
-use crate::store::{AccessTokenRecord, RefreshTokenRecord};
+use crate::store::{AccessTokenRecord, PlannedRefresh, PlannedTokens, RefreshTokenRecord};
 
 /// Freshly minted tokens: what to store and what to send.
 pub(crate) struct Minted {
@@ -19,26 +21,56 @@ pub(crate) struct Minted {
     pub(crate) response: TokenResponse,
 }
 
+/// Tokens drawn before their grant is known: the digests to store ([`PlannedTokens`]) and
+/// the values, which leave the engine only in [`Engine::respond`].
+pub(crate) struct Drawn {
+    pub(crate) plan: PlannedTokens,
+    /// The opaque access token, or the JWT's `jti`.
+    access_value: String,
+    refresh_value: Option<String>,
+}
+
 impl Engine {
-    /// Mints an access token limited to `scope` (a subset of the grant's), and a refresh
-    /// token when `with_refresh`. The response's `scope` is left unset for the caller.
-    pub(crate) fn mint(
+    /// Draws an access token (or a JWT's `jti`) and, when `with_refresh`, a refresh token,
+    /// with the lifetimes the policy gives tokens issued at `now`.
+    pub(crate) fn draw(&self, with_refresh: bool, now: OffsetDateTime) -> Result<Drawn, Error> {
+        let policy = &self.inner.policy;
+        let access_value = random_token().map_err(|_| Error::Randomness)?;
+        let (refresh, refresh_value) = if with_refresh {
+            let value = random_token().map_err(|_| Error::Randomness)?;
+            let planned = PlannedRefresh {
+                digest: SecretDigest::of(&value),
+                idle_expires_at: now + policy.refresh_idle_ttl,
+            };
+            (Some(planned), Some(value))
+        } else {
+            (None, None)
+        };
+        Ok(Drawn {
+            plan: PlannedTokens {
+                issued_at: now,
+                access_digest: SecretDigest::of(&access_value),
+                access_expires_at: now + policy.access_token_ttl,
+                refresh,
+            },
+            access_value,
+            refresh_value,
+        })
+    }
+
+    /// The RFC 6749 §5.1 response carrying `drawn`'s values for `grant`, limited to
+    /// `scope`; a JWT access token is signed here. The response's `scope` is left unset
+    /// for the caller.
+    pub(crate) fn respond(
         &self,
+        drawn: Drawn,
         grant: &Grant,
         scope: &Scope,
-        with_refresh: bool,
-        now: OffsetDateTime,
-    ) -> Result<Minted, Error> {
-        let policy = &self.inner.policy;
-        let expires_at = now + policy.access_token_ttl;
-        let (access_value, access_digest) = match &self.inner.format {
-            AccessTokenFormat::Opaque => {
-                let value = random_token().map_err(|_| Error::Randomness)?;
-                let digest = SecretDigest::of(&value);
-                (value, digest)
-            }
+    ) -> Result<TokenResponse, Error> {
+        let plan = &drawn.plan;
+        let access_value = match &self.inner.format {
+            AccessTokenFormat::Opaque => drawn.access_value,
             AccessTokenFormat::Jwt(keys) => {
-                let jti = random_token().map_err(|_| Error::Randomness)?;
                 let claims = AccessTokenClaims {
                     iss: self.inner.issuer.clone(),
                     sub: grant.subject.as_ref().map_or_else(
@@ -46,8 +78,8 @@ impl Engine {
                         |s| s.as_str().to_owned(),
                     ),
                     aud: self.inner.audience.clone(),
-                    exp: expires_at.unix_timestamp(),
-                    iat: now.unix_timestamp(),
+                    exp: plan.access_expires_at.unix_timestamp(),
+                    iat: plan.issued_at.unix_timestamp(),
                     client_id: grant.client_id.as_str().to_owned(),
                     scope: scope.as_string(),
                     auth_time: grant
@@ -55,45 +87,35 @@ impl Engine {
                         .as_ref()
                         .map(|a| a.auth_time.unix_timestamp()),
                     acr: grant.authentication.as_ref().map(|a| a.acr.clone()),
-                    jti,
+                    jti: drawn.access_value,
                 };
-                let value = keys.sign(&claims)?;
-                (value, SecretDigest::of(&claims.jti))
+                keys.sign(&claims)?
             }
         };
-        let access = AccessTokenRecord {
-            digest: access_digest,
-            grant_id: grant.id,
-            scope: scope.clone(),
-            issued_at: now,
-            expires_at,
-        };
-        let (refresh, refresh_value) = if with_refresh {
-            let value = random_token().map_err(|_| Error::Randomness)?;
-            let idle_end = now + policy.refresh_idle_ttl;
-            let expires_at = grant
-                .refresh_expires_at
-                .map_or(idle_end, |absolute| absolute.min(idle_end));
-            let record = RefreshTokenRecord {
-                digest: SecretDigest::of(&value),
-                grant_id: grant.id,
-                issued_at: now,
-                expires_at,
-                used_at: None,
-            };
-            (Some(record), Some(RefreshToken::new(value)))
-        } else {
-            (None, None)
-        };
-        let expires_in = u64::try_from(policy.access_token_ttl.whole_seconds()).unwrap_or(0);
-        let response = TokenResponse {
+        let ttl = plan.access_expires_at - plan.issued_at;
+        Ok(TokenResponse {
             access_token: AccessToken::new(access_value),
             token_type: TokenType::Bearer,
-            expires_in,
-            refresh_token: refresh_value,
+            expires_in: u64::try_from(ttl.whole_seconds()).unwrap_or(0),
+            refresh_token: drawn.refresh_value.map(RefreshToken::new),
             // Set by the caller, who can often move the scope in instead of copying it.
             scope: None,
-        };
+        })
+    }
+
+    /// Mints an access token limited to `scope` (a subset of the grant's), and a refresh
+    /// token when `with_refresh`, for a grant known already. The response's `scope` is
+    /// left unset for the caller.
+    pub(crate) fn mint(
+        &self,
+        grant: &Grant,
+        scope: &Scope,
+        with_refresh: bool,
+        now: OffsetDateTime,
+    ) -> Result<Minted, Error> {
+        let drawn = self.draw(with_refresh, now)?;
+        let (access, refresh) = drawn.plan.records(grant, scope);
+        let response = self.respond(drawn, grant, scope)?;
         Ok(Minted {
             access,
             refresh,

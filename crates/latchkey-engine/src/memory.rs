@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 
 use crate::grant::{Grant, GrantId, Subject};
 use crate::store::{
-    AccessTokenRecord, Client, ClientStore, CodeRecord, CodeStore, ConsumeOutcome,
-    InteractionRecord, InteractionStore, Maintenance, PurgeReport, RefreshTokenRecord,
-    RotateOutcome, StoreError, TakeOutcome, TokenStore,
+    AccessTokenRecord, Client, ClientStore, CodeRecord, CodeRedemption, CodeStore, ConsumeOutcome,
+    InteractionRecord, InteractionStore, Maintenance, PlannedTokens, PurgeReport,
+    RefreshTokenRecord, RotateOutcome, StoreError, TakeOutcome, TokenStore,
 };
 
 mod compact;
@@ -68,6 +68,78 @@ impl Tables {
         self.codes
             .retain(|_, entry| entry.consumed || !matches(&entry.grant));
         count
+    }
+}
+
+impl Tables {
+    /// [`CodeStore::consume_code`] under the lock.
+    fn consume_code(
+        &mut self,
+        digest: &SecretDigest,
+        now: OffsetDateTime,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        let Some(entry) = self.codes.get_mut(digest) else {
+            return Ok(ConsumeOutcome::Unknown);
+        };
+        if entry.consumed {
+            return Ok(ConsumeOutcome::AlreadyUsed(entry.grant.id));
+        }
+        if entry.expires_at <= now {
+            return Ok(ConsumeOutcome::Expired);
+        }
+        // Rebuilt before it is marked, so a record that cannot be read stays unconsumed.
+        let record = entry.restore(digest)?;
+        entry.consumed = true;
+        Ok(ConsumeOutcome::Consumed(Box::new(record)))
+    }
+
+    /// [`TokenStore::insert_grant`] under the lock.
+    fn insert_grant(
+        &mut self,
+        grant: &Grant,
+        access: &AccessTokenRecord,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> Result<(), StoreError> {
+        if self.revoked_grants.contains(&grant.id) {
+            return Err(StoreError::GrantRevoked);
+        }
+        if self.grants.contains_key(&grant.id)
+            || self.access.contains_key(&access.digest)
+            || refresh.is_some_and(|r| self.refresh.contains_key(&r.digest))
+        {
+            return Err(StoreError::Duplicate);
+        }
+        let compact = Box::new(self.interner.grant(grant));
+        self.grants.insert(grant.id, compact);
+        let compact = self.interner.access(access);
+        self.access.insert(access.digest, compact);
+        if let Some(r) = refresh {
+            self.refresh.insert(r.digest, CompactRefresh::of(r));
+        }
+        Ok(())
+    }
+}
+
+/// Consume and insert under one lock: no other call sees the code consumed without its
+/// grant.
+#[async_trait]
+impl CodeRedemption for MemoryStore {
+    async fn redeem_code(
+        &self,
+        digest: &SecretDigest,
+        now: OffsetDateTime,
+        tokens: &PlannedTokens,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        let mut t = self.lock();
+        let outcome = t.consume_code(digest, now)?;
+        if let ConsumeOutcome::Consumed(record) = &outcome {
+            let (access, refresh) = tokens.records_for(&record.grant);
+            match t.insert_grant(&record.grant, &access, refresh.as_ref()) {
+                Ok(()) | Err(StoreError::GrantRevoked) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(outcome)
     }
 }
 
@@ -218,20 +290,7 @@ impl CodeStore for MemoryStore {
         digest: &SecretDigest,
         now: OffsetDateTime,
     ) -> Result<ConsumeOutcome, StoreError> {
-        let mut t = self.lock();
-        let Some(entry) = t.codes.get_mut(digest) else {
-            return Ok(ConsumeOutcome::Unknown);
-        };
-        if entry.consumed {
-            return Ok(ConsumeOutcome::AlreadyUsed(entry.grant.id));
-        }
-        if entry.expires_at <= now {
-            return Ok(ConsumeOutcome::Expired);
-        }
-        // Rebuilt before it is marked, so a record that cannot be read stays unconsumed.
-        let record = entry.restore(digest)?;
-        entry.consumed = true;
-        Ok(ConsumeOutcome::Consumed(Box::new(record)))
+        self.lock().consume_code(digest, now)
     }
 }
 
@@ -243,24 +302,7 @@ impl TokenStore for MemoryStore {
         access: &AccessTokenRecord,
         refresh: Option<&RefreshTokenRecord>,
     ) -> Result<(), StoreError> {
-        let mut t = self.lock();
-        if t.revoked_grants.contains(&grant.id) {
-            return Err(StoreError::GrantRevoked);
-        }
-        if t.grants.contains_key(&grant.id)
-            || t.access.contains_key(&access.digest)
-            || refresh.is_some_and(|r| t.refresh.contains_key(&r.digest))
-        {
-            return Err(StoreError::Duplicate);
-        }
-        let compact = Box::new(t.interner.grant(grant));
-        t.grants.insert(grant.id, compact);
-        let compact = t.interner.access(access);
-        t.access.insert(access.digest, compact);
-        if let Some(r) = refresh {
-            t.refresh.insert(r.digest, CompactRefresh::of(r));
-        }
-        Ok(())
+        self.lock().insert_grant(grant, access, refresh)
     }
 
     async fn get_access_token(

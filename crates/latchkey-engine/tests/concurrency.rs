@@ -16,7 +16,7 @@ use latchkey_engine::clock::ManualClock;
 use latchkey_engine::events::RecordingSink;
 use latchkey_engine::pkce::SecretDigest;
 use latchkey_engine::store::{
-    AccessTokenRecord, Client, ClientStore, CodeRecord, CodeStore, ConsumeOutcome,
+    AccessTokenRecord, Client, ClientStore, CodeRecord, CodeRedemption, CodeStore, ConsumeOutcome,
     InteractionRecord, InteractionStore, Maintenance, PurgeReport, RefreshTokenRecord,
     RotateOutcome, StoreError, TokenStore,
 };
@@ -278,6 +278,9 @@ impl TokenStore for RevokeMidRedemption {
         self.inner.revoke_subject_grants(subject).await
     }
 }
+
+/// The default redemption: consume, then insert — two steps the incident can fall between.
+impl CodeRedemption for RevokeMidRedemption {}
 
 #[async_trait]
 impl Maintenance for RevokeMidRedemption {

@@ -112,6 +112,59 @@ async fn code_replay_kills_jwt_access_tokens_rfc6749_4_1_2() {
     assert!(fx.bearer(&tokens.access, "balance:read").await.is_err());
 }
 
+/// The code exchange draws the `jti` and the lifetimes before the code is redeemed and
+/// signs the JWT after: the claims must still be those of the stored token.
+#[tokio::test]
+async fn code_exchange_jwt_claims_match_its_stored_token_rfc9068_2_2() {
+    let keys = JwtKeys::new(SigningKey::generate("k1", SigningAlgorithm::EdDsa).unwrap());
+    let fx = Fixture::builder()
+        .jwt(keys)
+        .policy(|p| p.access_token_ttl(Duration::minutes(15)).unwrap())
+        .build();
+    let req = AuthRequest::wallet();
+    let code = fx.code(&req, "balance:read", acr::SINGLE_FACTOR).await;
+    // Issued at the token request, not when the code was.
+    fx.clock.advance(Duration::seconds(20));
+    let tokens = Tokens::from_response(
+        &fx.token(&Fixture::code_request(&req, &code, WALLET_BASIC))
+            .await,
+    );
+    let claims = part(&tokens.access, 1);
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+    );
+    assert_eq!(iat, EPOCH_2030 + 20);
+    assert_eq!(exp - iat, 15 * 60);
+    assert_eq!(tokens.body["expires_in"], 15 * 60);
+    let jti = claims["jti"].as_str().unwrap();
+    assert!(jti.len() >= 43);
+    assert_ne!(
+        Some(jti),
+        tokens.refresh.as_deref(),
+        "jti and refresh token differ"
+    );
+
+    let intro = fx.introspect(&tokens.access).await;
+    assert_eq!(intro["active"], true);
+    assert_eq!(intro["iat"], iat);
+    assert_eq!(intro["exp"], exp);
+    assert_eq!(intro["scope"], claims["scope"]);
+    assert_eq!(intro["client_id"], claims["client_id"]);
+    assert_eq!(intro["sub"], claims["sub"]);
+
+    // The stored token expires with the JWT's `exp`, not a second later or earlier.
+    fx.clock
+        .advance(Duration::minutes(15) - Duration::seconds(1));
+    assert!(fx.is_active(&tokens.access).await);
+    fx.clock.advance(Duration::seconds(1));
+    assert!(!fx.is_active(&tokens.access).await);
+
+    // Another exchange draws another jti.
+    let other = fx.wallet_tokens().await;
+    assert_ne!(part(&other.access, 1)["jti"], claims["jti"]);
+}
+
 #[tokio::test]
 async fn jwks_lists_the_public_key_rfc7517_5() {
     let (fx, keys) = jwt_fixture();

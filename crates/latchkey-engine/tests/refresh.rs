@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use http::StatusCode;
 use latchkey_engine::acr;
+use latchkey_engine::clock::Clock;
 use latchkey_engine::events::Event;
 use time::Duration;
 
@@ -201,6 +202,43 @@ async fn refresh_absolute_expiry_rfc9700_4_14_2() {
     fx.clock.advance(Duration::minutes(29));
     assert!(fx.is_active(tokens.refresh()).await);
     fx.clock.advance(Duration::minutes(1));
+    let r = fx.refresh(tokens.refresh(), None, WALLET_BASIC).await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "invalid_grant");
+}
+
+/// The first refresh token, stored when the code is redeemed, ends at the grant's
+/// absolute lifetime (counted from the approval) when that comes before its idle end
+/// (counted from the token request).
+#[tokio::test]
+async fn first_refresh_token_ends_with_the_grant_lifetime_rfc9700_4_14_2() {
+    let fx = Fixture::builder()
+        .policy(|p| {
+            p.refresh_ttl(Duration::hours(1), Duration::hours(1))
+                .unwrap()
+        })
+        .build();
+    let approved_at = fx.clock.now();
+    let req = AuthRequest::wallet();
+    let code = fx.code(&req, "balance:read", acr::SINGLE_FACTOR).await;
+    fx.clock.advance(Duration::seconds(30));
+    let tokens = Tokens::from_response(
+        &fx.token(&Fixture::code_request(&req, &code, WALLET_BASIC))
+            .await,
+    );
+    let body = fx.introspect(tokens.refresh()).await;
+    assert_eq!(body["active"], true);
+    assert_eq!(
+        body["iat"],
+        (approved_at + Duration::seconds(30)).unix_timestamp()
+    );
+    assert_eq!(
+        body["exp"],
+        (approved_at + Duration::hours(1)).unix_timestamp()
+    );
+    fx.clock.advance(Duration::minutes(59));
+    assert!(fx.is_active(tokens.refresh()).await);
+    fx.clock.advance(Duration::seconds(30));
+    assert!(!fx.is_active(tokens.refresh()).await);
     let r = fx.refresh(tokens.refresh(), None, WALLET_BASIC).await;
     assert_error(&r, StatusCode::BAD_REQUEST, "invalid_grant");
 }

@@ -1,10 +1,11 @@
-//! Times the storage steps of one code exchange (`consume_code`, then `insert_grant` with
-//! an access and a refresh token) on SQLite or PostgreSQL, sequentially and at a given
-//! concurrency, so the database's share of an HTTP code exchange can be read directly.
+//! Times the storage step of one code exchange (`redeem_code`: consume the code and store
+//! its grant with an access and a refresh token; or, with `two-steps`, `consume_code` then
+//! `insert_grant`) on SQLite or PostgreSQL, sequentially and at a given concurrency, so the
+//! database's share of an HTTP code exchange can be read directly.
 //!
 //! Run with: `cargo run --release -p latchkey-sqlx --example store_ops -- sqlite:/tmp/ops.db 2000 32`
 //! or `... -- postgres://postgres@127.0.0.1:5432/test 2000 32` (add `concurrent` to skip the
-//! sequential pass).
+//! sequential pass, `two-steps` for the consume + insert pair).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use latchkey_engine::pkce::{random_token, CodeChallenge, CodeVerifier, SecretDigest};
-use latchkey_engine::store::{AccessTokenRecord, CodeRecord, RefreshTokenRecord, Storage};
+use latchkey_engine::store::{CodeRecord, ConsumeOutcome, PlannedRefresh, PlannedTokens, Storage};
 use latchkey_engine::types::{ClientId, RedirectUri, Scope};
 use latchkey_engine::{Authentication, Grant, GrantId, Subject};
 use time::{Duration, OffsetDateTime};
@@ -45,27 +46,32 @@ fn code_record(now: OffsetDateTime) -> (SecretDigest, CodeRecord) {
     (digest, record)
 }
 
-async fn exchange(store: &dyn Storage, digest: SecretDigest, now: OffsetDateTime) {
+/// The storage step of one code exchange: `redeem_code` (consume the code, store the
+/// grant with an access and a refresh token), or with `two_steps` the `consume_code` +
+/// `insert_grant` pair it replaces.
+async fn exchange(store: &dyn Storage, digest: SecretDigest, now: OffsetDateTime, two_steps: bool) {
+    let plan = PlannedTokens {
+        issued_at: now,
+        access_digest: SecretDigest::of(&random_token().unwrap()),
+        access_expires_at: now + Duration::minutes(10),
+        refresh: Some(PlannedRefresh {
+            digest: SecretDigest::of(&random_token().unwrap()),
+            idle_expires_at: now + Duration::days(7),
+        }),
+    };
+    if !two_steps {
+        match store.redeem_code(&digest, now, &plan).await.unwrap() {
+            ConsumeOutcome::Consumed(_) => return,
+            other => panic!("{other:?}"),
+        }
+    }
     let record = match store.consume_code(&digest, now).await.unwrap() {
-        latchkey_engine::store::ConsumeOutcome::Consumed(r) => r,
+        ConsumeOutcome::Consumed(r) => r,
         other => panic!("{other:?}"),
     };
-    let access = AccessTokenRecord {
-        digest: SecretDigest::of(&random_token().unwrap()),
-        grant_id: record.grant.id,
-        scope: record.grant.scope.clone(),
-        issued_at: now,
-        expires_at: now + Duration::minutes(10),
-    };
-    let refresh = RefreshTokenRecord {
-        digest: SecretDigest::of(&random_token().unwrap()),
-        grant_id: record.grant.id,
-        issued_at: now,
-        expires_at: now + Duration::days(7),
-        used_at: None,
-    };
+    let (access, refresh) = plan.records_for(&record.grant);
     store
-        .insert_grant(&record.grant, &access, Some(&refresh))
+        .insert_grant(&record.grant, &access, refresh.as_ref())
         .await
         .unwrap();
 }
@@ -87,8 +93,11 @@ async fn main() {
         s.migrate().await.unwrap();
         Arc::new(s)
     };
-    // A fourth argument `concurrent` skips the sequential pass (e.g. to watch `top`).
-    let sequential = args.next().as_deref() != Some("concurrent");
+    // Further arguments: `concurrent` skips the sequential pass (e.g. to watch `top`);
+    // `two-steps` times consume + insert instead of the one-step redemption.
+    let rest: Vec<String> = args.collect();
+    let sequential = !rest.iter().any(|a| a == "concurrent");
+    let two_steps = rest.iter().any(|a| a == "two-steps");
     let now = OffsetDateTime::now_utc();
     for (label, workers) in [("sequential", 1), ("concurrent", concurrency)] {
         if workers == 1 && !sequential {
@@ -109,7 +118,7 @@ async fn main() {
                     loop {
                         let next = queue.lock().unwrap().pop();
                         let Some(digest) = next else { break };
-                        exchange(store.as_ref(), digest, now).await;
+                        exchange(store.as_ref(), digest, now, two_steps).await;
                     }
                 })
             })

@@ -58,6 +58,21 @@ fn classify_database(op: &'static str, db: &dyn sqlx::error::DatabaseError) -> S
     StoreError::Other(format!("{op}: database error {code} (table {table})"))
 }
 
+/// How many times a transaction aborted by [`is_conflict`] is run in all.
+pub(crate) const CONFLICT_ATTEMPTS: u32 = 5;
+
+/// Whether the database aborted a transaction to resolve a conflict with another one
+/// (PostgreSQL deadlock `40P01` or serialization failure `40001`): the transaction rolled
+/// back whole, and running it again is safe.
+pub(crate) fn is_conflict(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("40P01") | Some("40001"))
+        }
+        _ => false,
+    }
+}
+
 /// SQLSTATEs / SQLite result codes that mean "try again later" rather than a bug.
 fn is_transient(code: &str) -> bool {
     // PostgreSQL: class 08 connection exceptions, 53 insufficient resources, 57P0x

@@ -1,6 +1,6 @@
-//! The PostgreSQL backend's batched operations (see [`crate::batch`]): consuming codes,
-//! storing grants with their tokens, and reading clients — the statements every code
-//! exchange runs. Each batch function answers each call on its own: a code consumed by an
+//! The PostgreSQL backend's batched operations (see [`crate::batch`]): reading clients and
+//! redeeming codes — the two statements every code exchange runs — and the consuming and
+//! grant-storing steps on their own, for callers that use them directly. Each batch function answers each call on its own: a code consumed by an
 //! earlier call in the same batch is reported `AlreadyUsed` to the later one, a revoked
 //! grant fails only its own call, and a statement that fails as a whole for a reason in
 //! the data (a duplicate key, a deadlock with another batch) is retried call by call, so
@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use latchkey_engine::pkce::SecretDigest;
 use latchkey_engine::store::{
-    AccessTokenRecord, Client, ConsumeOutcome, RefreshTokenRecord, StoreError,
+    AccessTokenRecord, Client, ConsumeOutcome, PlannedTokens, RefreshTokenRecord, StoreError,
 };
 use latchkey_engine::types::ClientId;
 use latchkey_engine::Grant;
@@ -24,6 +24,9 @@ use crate::sql;
 
 /// A code to consume: its digest and the time of the request (unix seconds).
 pub(crate) type CodeCall = (SecretDigest, i64);
+/// A code to redeem: its digest, the time of the request (unix seconds) and the tokens
+/// to store with its grant.
+pub(crate) type RedeemCall = (SecretDigest, i64, PlannedTokens);
 /// A grant to store with its access token and optional refresh token.
 pub(crate) type GrantCall = (Grant, AccessTokenRecord, Option<RefreshTokenRecord>);
 
@@ -34,6 +37,7 @@ type CodeStatus = (Vec<u8>, Vec<u8>, Option<i64>);
 pub(crate) struct Batches {
     pub(crate) codes: Batcher<CodeCall, ConsumeOutcome>,
     pub(crate) grants: Batcher<GrantCall, ()>,
+    pub(crate) redemptions: Batcher<RedeemCall, ConsumeOutcome>,
     pub(crate) clients: Batcher<ClientId, Option<Client>>,
 }
 
@@ -45,7 +49,7 @@ impl std::fmt::Debug for Batches {
 
 impl Batches {
     pub(crate) fn new(pool: &PgPool) -> Arc<Self> {
-        let (p1, p2, p3) = (pool.clone(), pool.clone(), pool.clone());
+        let (p1, p2, p3, p4) = (pool.clone(), pool.clone(), pool.clone(), pool.clone());
         Arc::new(Self {
             codes: Batcher::new("consume_code", move |calls| {
                 boxed(consume(p1.clone(), calls))
@@ -54,6 +58,7 @@ impl Batches {
                 boxed(insert_grants(p2.clone(), calls))
             }),
             clients: Batcher::new("get_client", move |ids| boxed(get_clients(p3.clone(), ids))),
+            redemptions: Batcher::new("redeem_code", move |calls| boxed(redeem(p4.clone(), calls))),
         })
     }
 }
@@ -108,23 +113,25 @@ async fn consume(pool: PgPool, calls: Vec<CodeCall>) -> Vec<Result<ConsumeOutcom
         }
         Err(err) => return all_failed(calls.len(), &map_err(OP)(err)),
     };
-    let mut consumed: HashMap<Vec<u8>, CodeRow> = won
+    let consumed = won
         .into_iter()
         .map(|row| (row.digest().to_vec(), row))
         .collect();
-    let mut answers: Vec<Option<Result<ConsumeOutcome, StoreError>>> = digests
-        .iter()
-        .map(|d| {
-            consumed.remove(*d).map(|row| {
-                row.into_record()
-                    .map(|r| ConsumeOutcome::Consumed(Box::new(r)))
-            })
-        })
-        .collect();
+    let answers = consumed_answers(&digests, consumed);
+    explain_misses(&pool, OP, &digests, answers).await
+}
+
+/// Fills in the answers a batch statement left open (its code matched nothing): one
+/// query tells a replay from an expired or unknown code for all of them.
+async fn explain_misses(
+    pool: &PgPool,
+    op: &'static str,
+    digests: &[&[u8]],
+    mut answers: Vec<Option<Result<ConsumeOutcome, StoreError>>>,
+) -> Vec<Result<ConsumeOutcome, StoreError>> {
     if answers.iter().all(Option::is_some) {
         return answers.into_iter().flatten().collect();
     }
-    // Why did the others match nothing: replayed, expired or unknown?
     let rest: Vec<&[u8]> = digests
         .iter()
         .zip(&answers)
@@ -133,12 +140,12 @@ async fn consume(pool: PgPool, calls: Vec<CodeCall>) -> Vec<Result<ConsumeOutcom
         .collect();
     let status: Result<Vec<CodeStatus>, _> = sqlx::query_as(sql::CODE_STATUSES)
         .bind(&rest)
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await;
     let status: HashMap<Vec<u8>, (Vec<u8>, Option<i64>)> = match status {
         Ok(rows) => rows.into_iter().map(|(d, g, c)| (d, (g, c))).collect(),
         Err(err) => {
-            let err = map_err(OP)(err);
+            let err = map_err(op)(err);
             return answers
                 .into_iter()
                 .map(|a| a.unwrap_or_else(|| Err(copy(&err))))
@@ -157,6 +164,91 @@ async fn consume(pool: PgPool, calls: Vec<CodeCall>) -> Vec<Result<ConsumeOutcom
         }
     }
     answers.into_iter().flatten().collect()
+}
+
+/// A code redeemed by [`sql::REDEEM_CODES`], with the access digest of the call that won it.
+#[derive(sqlx::FromRow)]
+struct RedeemedRow {
+    #[sqlx(flatten)]
+    code: CodeRow,
+    a_digest: Vec<u8>,
+}
+
+async fn redeem(pool: PgPool, calls: Vec<RedeemCall>) -> Vec<Result<ConsumeOutcome, StoreError>> {
+    const OP: &str = "redeem_code";
+    let n = calls.len();
+    let mut digests = Vec::with_capacity(n);
+    let mut times = Vec::with_capacity(n);
+    let mut issued = Vec::with_capacity(n);
+    let mut a_digests = Vec::with_capacity(n);
+    let mut a_expires = Vec::with_capacity(n);
+    let mut r_digests = Vec::with_capacity(n);
+    let mut r_idle_ends = Vec::with_capacity(n);
+    for (digest, at, plan) in &calls {
+        digests.push(digest.as_bytes().as_slice());
+        times.push(*at);
+        issued.push(codec::secs(plan.issued_at));
+        a_digests.push(plan.access_digest.as_bytes().as_slice());
+        a_expires.push(codec::secs(plan.access_expires_at));
+        r_digests.push(
+            plan.refresh
+                .as_ref()
+                .map(|r| r.digest.as_bytes().as_slice()),
+        );
+        r_idle_ends.push(
+            plan.refresh
+                .as_ref()
+                .map(|r| codec::secs(r.idle_expires_at)),
+        );
+    }
+    let won = sqlx::query_as::<_, RedeemedRow>(sql::REDEEM_CODES)
+        .bind(&digests)
+        .bind(&times)
+        .bind(&issued)
+        .bind(&a_digests)
+        .bind(&a_expires)
+        .bind(&r_digests)
+        .bind(&r_idle_ends)
+        .fetch_all(&pool)
+        .await;
+    let won = match won {
+        Ok(rows) => rows,
+        // The statement is atomic: a refused batch consumed nothing, so each call can run
+        // again on its own.
+        Err(err) if retry_singly(n, &err) => {
+            let mut answers = Vec::with_capacity(n);
+            for call in calls {
+                let mut one = Box::pin(redeem(pool.clone(), vec![call])).await;
+                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
+            }
+            return answers;
+        }
+        Err(err) => return all_failed(n, &map_err(OP)(err)),
+    };
+    // Matched to calls by access digest, which is each call's own: when one code is in
+    // the batch twice, only the call whose tokens were stored gets `Consumed`.
+    let redeemed = won
+        .into_iter()
+        .map(|row| (row.a_digest, row.code))
+        .collect();
+    let answers = consumed_answers(&a_digests, redeemed);
+    explain_misses(&pool, OP, &digests, answers).await
+}
+
+/// Each call's `Consumed` answer, if a row came back under its key; `None` (to be
+/// explained) otherwise. A key listed twice gets its row once.
+fn consumed_answers(
+    keys: &[&[u8]],
+    mut rows: HashMap<Vec<u8>, CodeRow>,
+) -> Vec<Option<Result<ConsumeOutcome, StoreError>>> {
+    keys.iter()
+        .map(|key| {
+            rows.remove(*key).map(|row| {
+                row.into_record()
+                    .map(|r| ConsumeOutcome::Consumed(Box::new(r)))
+            })
+        })
+        .collect()
 }
 
 async fn insert_grants(pool: PgPool, calls: Vec<GrantCall>) -> Vec<Result<(), StoreError>> {

@@ -3,18 +3,19 @@
 //! lets exactly one transaction through, at the default `READ COMMITTED` isolation. Tables
 //! are created in the connection's `search_path`, so a deployment (or a test) can keep
 //! them in their own schema with `options=-csearch_path%3Dauth` in the URL or
-//! [`PgConnectOptions::options`]. Concurrent calls of the steps every code exchange takes
-//! (reading the client, consuming the code, storing the grant with its tokens) are
-//! coalesced into one statement each ([`crate::batch`]), and a refresh rotation is a single
-//! statement with data-modifying `WITH` clauses: one round trip and one commit where a
-//! transaction would take five.
+//! [`PgConnectOptions::options`]. A code redemption (consume the code, store its grant with
+//! its tokens) and a refresh rotation are each a single statement with data-modifying
+//! `WITH` clauses: one round trip and one commit where a transaction would take five; and
+//! concurrent calls of the two steps every code exchange takes (reading the client,
+//! redeeming the code) are coalesced into one statement each ([`crate::batch`]).
 
 use std::str::FromStr;
 use std::sync::Arc;
 
 use latchkey_engine::pkce::SecretDigest;
 use latchkey_engine::store::{
-    AccessTokenRecord, Client, ConsumeOutcome, RefreshTokenRecord, RotateOutcome, StoreError,
+    AccessTokenRecord, Client, ConsumeOutcome, PlannedTokens, RefreshTokenRecord, RotateOutcome,
+    StoreError,
 };
 use latchkey_engine::types::ClientId;
 use latchkey_engine::Grant;
@@ -89,6 +90,23 @@ impl PostgresStore {
 }
 
 crate::store::impl_storage!(PostgresStore, PgConnection);
+
+#[async_trait::async_trait]
+impl latchkey_engine::store::CodeRedemption for PostgresStore {
+    /// One statement for the consume and the grant with its tokens, batched with
+    /// concurrent calls ([`sql::REDEEM_CODES`]): one round trip and one commit.
+    async fn redeem_code(
+        &self,
+        digest: &SecretDigest,
+        now: OffsetDateTime,
+        tokens: &PlannedTokens,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        self.batches
+            .redemptions
+            .call((*digest, codec::secs(now), tokens.clone()))
+            .await
+    }
+}
 
 impl PostgresStore {
     /// `ClientStore::get_client`, batched with concurrent calls.

@@ -109,20 +109,12 @@ pub(crate) const INSERT_ACCESS: &str = concat!(
 /// PostgreSQL only, batched: consumes every live, unused code among `$1` (digests), each
 /// at its own time from `$2`, as [`CONSUME_CODE`] does for one. A digest listed twice is
 /// consumed once (and returned once). The row lock of each code decides its one winner
-/// across concurrent statements, batched or not.
-///
-/// Its commit does not wait for the WAL flush (`synchronous_commit` off for this
-/// transaction only): the consumption is visible to every session at once, and it becomes
-/// durable no later than the tokens it leads to, because the synchronous commit of
-/// [`INSERT_GRANTS`] flushes the WAL up to its own record, past this one. Only a redemption
-/// that *fails* (wrong verifier, client or redirect URI) and is followed by a server crash
-/// within the WAL writer's delay can lose its burn; see `docs/storage.md`.
+/// across concurrent statements, batched or not. (The engine redeems codes with
+/// [`REDEEM_CODES`]; this serves direct `consume_code` callers.)
 #[cfg(feature = "postgres")]
 pub(crate) const CONSUME_CODES: &str = concat!(
-    "WITH no_flush AS MATERIALIZED \
-     (SELECT set_config('synchronous_commit', 'off', true) AS setting) \
-     UPDATE lk_codes SET consumed_at = d.at \
-     FROM unnest($1::bytea[], $2::int8[]) AS d(k, at), no_flush \
+    "UPDATE lk_codes SET consumed_at = d.at \
+     FROM unnest($1::bytea[], $2::int8[]) AS d(k, at) \
      WHERE digest = d.k AND consumed_at IS NULL AND expires_at > d.at RETURNING ",
     code_cols!()
 );
@@ -157,6 +149,40 @@ pub(crate) const INSERT_GRANTS: &str = concat!(
      SELECT d.r_digest, d.id, d.r_issued_at, d.r_expires_at, d.r_used_at \
      FROM d JOIN g ON g.id = d.id WHERE d.r_digest IS NOT NULL) \
      SELECT id FROM g"
+);
+
+/// PostgreSQL only, batched: redeems codes — each call's code consumed as by
+/// [`CONSUME_CODES`] and, in the same statement, its grant stored with the call's planned
+/// tokens as by [`INSERT_GRANTS`] — so a code exchange costs one round trip and one
+/// (synchronous) commit. Per call: `$1` code digest, `$2` the time of the request, `$3`
+/// the tokens' issue time, `$4`/`$5` access digest and expiry, `$6`/`$7` refresh digest
+/// and idle end (null without a refresh token); the refresh token expires at the earlier
+/// of its idle end and the grant's `refresh_expires_at`, as `PlannedTokens::records_for`
+/// says. A revoked grant id is consumed but stores nothing. Each row returned is a code
+/// this statement consumed, with the access digest of the call that won it (a digest
+/// listed twice is consumed once).
+#[cfg(feature = "postgres")]
+pub(crate) const REDEEM_CODES: &str = concat!(
+    "WITH d AS (SELECT * FROM unnest($1::bytea[], $2::int8[], $3::int8[], $4::bytea[], \
+     $5::int8[], $6::bytea[], $7::int8[]) \
+     AS d(k, at, issued, a_digest, a_expires_at, r_digest, r_idle_end)), \
+     c AS (UPDATE lk_codes SET consumed_at = d.at FROM d \
+     WHERE digest = d.k AND consumed_at IS NULL AND expires_at > d.at RETURNING ",
+    code_cols!(),
+    ", d.issued, d.a_digest, d.a_expires_at, d.r_digest, d.r_idle_end), \
+     g AS (INSERT INTO lk_grants (id, client_id, subject, scope, auth_time, acr, amr, \
+     created_at, refresh_expires_at) SELECT g_id, g_client_id, g_subject, g_scope, \
+     g_auth_time, g_acr, g_amr, g_created_at, g_refresh_expires_at FROM c WHERE ",
+    not_revoked!("c.g_id"),
+    " RETURNING id), \
+     a AS (INSERT INTO lk_access_tokens (digest, grant_id, scope, issued_at, expires_at) \
+     SELECT c.a_digest, c.g_id, c.g_scope, c.issued, c.a_expires_at \
+     FROM c JOIN g ON g.id = c.g_id), \
+     r AS (INSERT INTO lk_refresh_tokens (digest, grant_id, issued_at, expires_at, used_at) \
+     SELECT c.r_digest, c.g_id, c.issued, \
+     LEAST(c.r_idle_end, COALESCE(c.g_refresh_expires_at, c.r_idle_end)), NULL \
+     FROM c JOIN g ON g.id = c.g_id WHERE c.r_digest IS NOT NULL) \
+     SELECT * FROM c"
 );
 
 /// PostgreSQL only, batched [`GET_CLIENT`].

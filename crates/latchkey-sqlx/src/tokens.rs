@@ -59,22 +59,39 @@ macro_rules! impl_token_store {
                 key: &str,
                 op: &'static str,
             ) -> Result<u64, StoreError> {
+                // A bulk revocation locks many code rows, and so may a batched redemption,
+                // each in its own order: the database may break the deadlock by aborting
+                // this transaction, which then rolls back whole and is simply run again.
+                let mut attempts = 1;
+                loop {
+                    match self.revoke_matching_once(statements, key).await {
+                        Err(err)
+                            if attempts < crate::error::CONFLICT_ATTEMPTS
+                                && crate::error::is_conflict(&err) =>
+                        {
+                            attempts += 1;
+                        }
+                        done => return done.map_err(map_err(op)),
+                    }
+                }
+            }
+
+            async fn revoke_matching_once(
+                &self,
+                statements: [&'static str; 3],
+                key: &str,
+            ) -> Result<u64, sqlx::Error> {
                 let [drop_codes, in_flight, revoke] = statements;
-                let mut tx = self.pool.begin().await.map_err(map_err(op))?;
+                let mut tx = self.pool.begin().await?;
                 for statement in [drop_codes, in_flight] {
-                    sqlx::query(statement)
-                        .bind(key)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err(op))?;
+                    sqlx::query(statement).bind(key).execute(&mut *tx).await?;
                 }
                 let revoked = sqlx::query(revoke)
                     .bind(key)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(map_err(op))?
+                    .await?
                     .rows_affected();
-                tx.commit().await.map_err(map_err(op))?;
+                tx.commit().await?;
                 Ok(revoked)
             }
         }

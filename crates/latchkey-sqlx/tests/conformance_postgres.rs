@@ -385,42 +385,6 @@ async fn batched_calls_each_get_their_own_answer() {
     schema.drop_schema().await;
 }
 
-/// Consuming a code commits without waiting for the WAL flush (the grant insert's
-/// synchronous commit makes it durable); that setting is local to the consuming
-/// transaction and must not leak into the next statement on the same connection.
-#[tokio::test(flavor = "multi_thread")]
-async fn consuming_a_code_leaves_the_connection_synchronous() {
-    let Some(schema) = TestSchema::create().await else {
-        return;
-    };
-    let options = PgConnectOptions::from_str(&schema.url)
-        .unwrap()
-        .options([("search_path", schema.name.as_str())]);
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await
-        .unwrap();
-    let store = PostgresStore::from_pool(pool.clone());
-    store.migrate().await.unwrap();
-    let now =
-        time::OffsetDateTime::from_unix_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
-            .unwrap();
-    let code = code_for(grant_at(now), now, time::Duration::minutes(5));
-    store.insert_code(&code).await.unwrap();
-    assert!(matches!(
-        store.consume_code(&code.digest, now).await.unwrap(),
-        latchkey_engine::store::ConsumeOutcome::Consumed(_)
-    ));
-    let setting: String = sqlx::query_scalar("SHOW synchronous_commit")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(setting, "on");
-    pool.close().await;
-    schema.drop_schema().await;
-}
-
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_not_a_panic() {
     let url = "postgres://postgres@127.0.0.1:1/test";

@@ -6,7 +6,7 @@ use latchkey_pkce::{CodeChallenge, Nonce, SecretDigest};
 use latchkey_types::RedirectUri;
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::{PlannedTokens, StoreError, TokenStore};
 use crate::grant::{Grant, GrantId};
 
 /// An issued authorization code.
@@ -59,4 +59,47 @@ pub trait CodeStore: Send + Sync {
         digest: &SecretDigest,
         now: OffsetDateTime,
     ) -> Result<ConsumeOutcome, StoreError>;
+}
+
+/// Redeems authorization codes: consumes a code and stores the grant it carries, with its
+/// first tokens, as one step.
+///
+/// Contract: [`CodeRedemption::redeem_code`] answers exactly as
+/// [`CodeStore::consume_code`] would for the same digest and time, and when it answers
+/// [`ConsumeOutcome::Consumed`] it has also stored the code's grant with the records
+/// [`PlannedTokens::records_for`] gives for it, as [`TokenStore::insert_grant`] does —
+/// unless the grant id was revoked already, in which case nothing is stored and the answer
+/// is still `Consumed` (the tokens are dead on arrival). Nothing is stored for any other
+/// answer. An error should leave nothing changed; the default, which runs the consume and
+/// the insert one after the other, can fail between them and leave the code consumed
+/// without its grant (a retry then counts as a replay). A store whose consume and insert
+/// can share one transaction or one round trip should override it.
+///
+/// The engine decides whether the token request may have the tokens (client binding,
+/// redirect URI, PKCE) only after this call, from the record it returns; when it may not,
+/// it revokes the grant again. Until then the tokens exist only as digests, and their
+/// values never leave the engine, so no one can present them.
+#[async_trait]
+pub trait CodeRedemption: CodeStore + TokenStore {
+    /// Consumes the code with this digest and, if this call consumed it, stores its grant
+    /// with the tokens of `tokens`.
+    async fn redeem_code(
+        &self,
+        digest: &SecretDigest,
+        now: OffsetDateTime,
+        tokens: &PlannedTokens,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        let outcome = self.consume_code(digest, now).await?;
+        if let ConsumeOutcome::Consumed(record) = &outcome {
+            let (access, refresh) = tokens.records_for(&record.grant);
+            match self
+                .insert_grant(&record.grant, &access, refresh.as_ref())
+                .await
+            {
+                Ok(()) | Err(StoreError::GrantRevoked) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(outcome)
+    }
 }

@@ -12,9 +12,11 @@ mod interaction;
 mod token;
 
 pub use client::{Client, ClientSecretVerifier, ClientStore};
-pub use code::{CodeRecord, CodeStore, ConsumeOutcome};
+pub use code::{CodeRecord, CodeRedemption, CodeStore, ConsumeOutcome};
 pub use interaction::{InteractionRecord, InteractionStore, TakeOutcome};
-pub use token::{AccessTokenRecord, RefreshTokenRecord, RotateOutcome, TokenStore};
+pub use token::{
+    AccessTokenRecord, PlannedRefresh, PlannedTokens, RefreshTokenRecord, RotateOutcome, TokenStore,
+};
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -70,7 +72,15 @@ pub trait Maintenance: Send + Sync {
 /// Everything the engine needs from persistence. Implemented automatically for any type
 /// implementing all the parts.
 pub trait Storage:
-    ClientStore + InteractionStore + CodeStore + TokenStore + Maintenance + Send + Sync + 'static
+    ClientStore
+    + InteractionStore
+    + CodeStore
+    + CodeRedemption
+    + TokenStore
+    + Maintenance
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -78,6 +88,7 @@ impl<T> Storage for T where
     T: ClientStore
         + InteractionStore
         + CodeStore
+        + CodeRedemption
         + TokenStore
         + Maintenance
         + Send

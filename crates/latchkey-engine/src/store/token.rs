@@ -38,6 +38,69 @@ pub struct RefreshTokenRecord {
     pub used_at: Option<OffsetDateTime>,
 }
 
+/// The tokens a code exchange will issue, fixed before the code is redeemed so that
+/// [`CodeRedemption::redeem_code`](super::CodeRedemption::redeem_code) can store them in
+/// the same atomic step: their digests and lifetimes, but not yet the grant they belong
+/// to, which only the redeemed code names. [`PlannedTokens::records_for`] turns them into
+/// the records stored for that grant; a store that writes them itself (in SQL, say) must
+/// store exactly what it returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedTokens {
+    /// When the tokens are issued (the time of the token request).
+    pub issued_at: OffsetDateTime,
+    /// SHA-256 of the access token (opaque) or of its `jti` (JWT).
+    pub access_digest: SecretDigest,
+    /// When the access token expires.
+    pub access_expires_at: OffsetDateTime,
+    /// The refresh token, when the client may refresh.
+    pub refresh: Option<PlannedRefresh>,
+}
+
+/// The refresh token of [`PlannedTokens`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedRefresh {
+    /// SHA-256 of the refresh token value.
+    pub digest: SecretDigest,
+    /// The end of its idle lifetime; it expires then or at the grant's
+    /// `refresh_expires_at`, whichever comes first.
+    pub idle_expires_at: OffsetDateTime,
+}
+
+impl PlannedTokens {
+    /// The access and refresh token records for `grant`, with the grant's whole scope:
+    /// what a code exchange stores.
+    pub fn records_for(&self, grant: &Grant) -> (AccessTokenRecord, Option<RefreshTokenRecord>) {
+        self.records(grant, &grant.scope)
+    }
+
+    /// The records for `grant` with an access token limited to `scope`.
+    pub(crate) fn records(
+        &self,
+        grant: &Grant,
+        scope: &Scope,
+    ) -> (AccessTokenRecord, Option<RefreshTokenRecord>) {
+        let access = AccessTokenRecord {
+            digest: self.access_digest,
+            grant_id: grant.id,
+            scope: scope.clone(),
+            issued_at: self.issued_at,
+            expires_at: self.access_expires_at,
+        };
+        let refresh = self.refresh.as_ref().map(|r| RefreshTokenRecord {
+            digest: r.digest,
+            grant_id: grant.id,
+            issued_at: self.issued_at,
+            expires_at: grant
+                .refresh_expires_at
+                .map_or(r.idle_expires_at, |absolute| {
+                    absolute.min(r.idle_expires_at)
+                }),
+            used_at: None,
+        });
+        (access, refresh)
+    }
+}
+
 /// The one answer of [`TokenStore::rotate_refresh_token`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RotateOutcome {
