@@ -1,9 +1,9 @@
 //! The at-most-once contracts under contention: [`RACERS`] tasks, released together by a
 //! barrier, race to consume one code, rotate one refresh token and take one interaction.
 //! Exactly one must win each race, and every loser must get the answer the contract
-//! gives a later caller (`AlreadyUsed`, `Replayed`, `None`). Run the kit on a
-//! multi-thread runtime (`#[tokio::test(flavor = "multi_thread")]`) so the racers really
-//! run in parallel.
+//! gives a later caller (`AlreadyUsed`, `Replayed`, `None`); the races of `redeem_code`
+//! are in `redemption_races`. Run the kit on a multi-thread runtime
+//! (`#[tokio::test(flavor = "multi_thread")]`) so the racers really run in parallel.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,8 +17,8 @@ use crate::fixtures;
 /// How many tasks race for each single-use item.
 pub const RACERS: usize = 64;
 
-/// Runs `RACERS` copies of `race(i)` at once and collects their answers.
-async fn race<T, F, Fut>(race: F) -> Vec<T>
+/// Runs `RACERS` copies of `race(i)` at once and collects their answers, in order of `i`.
+pub(crate) async fn race<T, F, Fut>(race: F) -> Vec<T>
 where
     T: Send + 'static,
     F: Fn(usize) -> Fut,

@@ -5,7 +5,8 @@
 
 use latchkey_engine::pkce::{fill_random, CodeChallenge, CodeVerifier, Nonce, SecretDigest, State};
 use latchkey_engine::store::{
-    AccessTokenRecord, CodeRecord, InteractionRecord, RefreshTokenRecord,
+    AccessTokenRecord, CodeRecord, InteractionRecord, PlannedRefresh, PlannedTokens,
+    RefreshTokenRecord,
 };
 use latchkey_engine::types::{ClientId, RedirectUri, Scope};
 use latchkey_engine::{Authentication, Grant, GrantId, Subject};
@@ -149,5 +150,19 @@ pub(crate) fn refresh(grant_id: GrantId, at: OffsetDateTime) -> RefreshTokenReco
         issued_at: at,
         expires_at: at + REFRESH_TTL,
         used_at: None,
+    }
+}
+
+/// The tokens a code exchange at `at` would plan: fresh digests, the kit's lifetimes, and
+/// a refresh token (idle end `at + REFRESH_TTL`).
+pub(crate) fn planned(at: OffsetDateTime) -> PlannedTokens {
+    PlannedTokens {
+        issued_at: at,
+        access_digest: digest(),
+        access_expires_at: at + ACCESS_TTL,
+        refresh: Some(PlannedRefresh {
+            digest: digest(),
+            idle_expires_at: at + REFRESH_TTL,
+        }),
     }
 }

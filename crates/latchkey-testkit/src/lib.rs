@@ -1,9 +1,10 @@
 //! The storage conformance kit: one call, [`run_conformance`], checks that a store keeps
 //! every contract of the `latchkey_engine::store` traits — interactions taken at most
-//! once, codes consumed at most once with replays recognised, duplicates refused, only
-//! live tokens returned, refresh rotation that cannot fork, revocation that is permanent
-//! (even ahead of the grant), bulk revocation by client and subject, purging that keeps
-//! the replay window — including under 64-way contention. A broken contract panics with a
+//! once, codes consumed at most once with replays recognised, codes redeemed together
+//! with the grant and first tokens they create, duplicates refused, only live tokens
+//! returned, refresh rotation that cannot fork, revocation that is permanent (even ahead
+//! of the grant), bulk revocation by client and subject, purging that keeps the replay
+//! window — including under 64-way contention. A broken contract panics with a
 //! message starting `storage contract violated:` and naming the method and rule.
 //!
 //! All data the kit writes uses fresh random ids, so it can run repeatedly against the
@@ -28,6 +29,8 @@ mod concurrency;
 mod fixtures;
 mod interactions;
 mod purge;
+mod redemption;
+mod redemption_races;
 mod revocation;
 mod tokens;
 
@@ -52,10 +55,12 @@ where
     check_clients(store.as_ref(), seeded_client).await;
     interactions::check(store.as_ref()).await;
     codes::check(store.as_ref()).await;
+    redemption::check(store.as_ref()).await;
     tokens::check(store.as_ref()).await;
     revocation::check(store.as_ref()).await;
     purge::check(store.as_ref()).await;
     concurrency::check(&store).await;
+    redemption_races::check(&store).await;
 }
 
 async fn check_clients<S: Storage + ?Sized>(store: &S, seeded: Option<&Client>) {
