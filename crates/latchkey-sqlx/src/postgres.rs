@@ -94,7 +94,7 @@ crate::store::impl_storage!(PostgresStore, PgConnection);
 #[async_trait::async_trait]
 impl latchkey_engine::store::CodeRedemption for PostgresStore {
     /// One statement for the consume and the grant with its tokens, batched with
-    /// concurrent calls ([`sql::REDEEM_CODES`]): one round trip and one commit.
+    /// concurrent calls (`REDEEM_CODES` in the crate's SQL): one round trip and one commit.
     async fn redeem_code(
         &self,
         digest: &SecretDigest,
