@@ -199,6 +199,30 @@ fn code_for(
 /// answer for its own code, grant or client, whatever else shares its batch: one winner per
 /// code with replays reported as such, expired and unknown codes told apart, a revoked or
 /// duplicate grant failing only its own call, clients found or not by their own id.
+/// Without generic plans PostgreSQL re-plans the batched statements on every call (their
+/// array parameters make a generic plan look dear), a third of an unloaded exchange.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_store_connections_use_generic_plans() {
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let store = schema.store().await;
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "force_generic_plan");
+    let lazy = PostgresStore::connect_lazy(&schema.url).unwrap();
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+        .fetch_one(lazy.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "force_generic_plan");
+    store.pool().close().await;
+    lazy.pool().close().await;
+    schema.drop_schema().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn batched_calls_each_get_their_own_answer() {
     use latchkey_engine::store::{ConsumeOutcome, TokenStore};
