@@ -35,6 +35,8 @@
 
 #[cfg(feature = "postgres")]
 mod batch;
+#[cfg(feature = "postgres")]
+mod client_cache;
 mod codec;
 mod error;
 #[cfg(feature = "postgres")]
@@ -49,6 +51,8 @@ mod tokens;
 
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
+pub use client_cache::ClientCacheStatus;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]

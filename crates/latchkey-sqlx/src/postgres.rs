@@ -11,6 +11,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use latchkey_engine::pkce::SecretDigest;
 use latchkey_engine::store::{
@@ -21,7 +22,9 @@ use latchkey_engine::types::ClientId;
 use latchkey_engine::Grant;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use time::OffsetDateTime;
+use tokio::sync::watch;
 
+use crate::client_cache::{ClientCache, ClientCacheStatus, Lookup};
 use crate::error::map_err;
 use crate::pg_batch::Batches;
 use crate::{codec, sql, ACQUIRE_TIMEOUT};
@@ -32,6 +35,7 @@ use crate::{codec, sql, ACQUIRE_TIMEOUT};
 pub struct PostgresStore {
     pool: PgPool,
     batches: Arc<Batches>,
+    clients: Option<Arc<ClientCache>>,
 }
 
 impl PostgresStore {
@@ -74,7 +78,46 @@ impl PostgresStore {
     /// custom one.
     pub fn from_pool(pool: PgPool) -> Self {
         let batches = Batches::new(&pool);
-        Self { pool, batches }
+        Self {
+            pool,
+            batches,
+            clients: None,
+        }
+    }
+
+    /// Keeps registered clients in memory, so that token, introspection and revocation
+    /// requests no longer wait on a database read before anything else; each entry lives
+    /// at most `max_age`. Off by default.
+    ///
+    /// A change to `lk_clients` — through [`PostgresStore::put_client`] /
+    /// [`PostgresStore::remove_client`] on any node, or any other tool's SQL — reaches
+    /// every caching store through a `NOTIFY` sent by a trigger when its transaction
+    /// commits (migration 0002); each caching store holds one pooled connection
+    /// `LISTEN`ing for it, started by its first read. The changing store drops its own
+    /// entry at once; other nodes drop theirs when the notification arrives, typically
+    /// within a millisecond on one network. While the listener is not connected (at start,
+    /// after a lost connection, during reconnection) every read goes to the database and
+    /// nothing is cached; a reconnect empties the cache, as changes made meanwhile were
+    /// not heard. `max_age` bounds how long an entry can be served if the listener's
+    /// connection dies without either end noticing. Unknown client ids are never cached.
+    /// See `docs/security.md` ("Client cache") for what this means when a client is
+    /// compromised, and [`PostgresStore::client_cache_status`] to monitor it.
+    #[must_use]
+    pub fn with_client_cache(mut self, max_age: Duration) -> Self {
+        self.clients = Some(ClientCache::new(max_age));
+        self
+    }
+
+    /// The client cache's counters and whether its listener is connected; `None` without
+    /// [`PostgresStore::with_client_cache`].
+    pub fn client_cache_status(&self) -> Option<ClientCacheStatus> {
+        self.clients.as_ref().map(|cache| cache.status())
+    }
+
+    /// Follows the client cache's status as its listener connects, disconnects and hears
+    /// changes (hits and misses are not sent); `None` without a cache.
+    pub fn watch_client_cache(&self) -> Option<watch::Receiver<ClientCacheStatus>> {
+        self.clients.as_ref().map(|cache| cache.watch())
     }
 
     /// The underlying pool, e.g. to close it on shutdown.
@@ -126,9 +169,46 @@ impl latchkey_engine::store::CodeRedemption for PostgresStore {
 }
 
 impl PostgresStore {
-    /// `ClientStore::get_client`, batched with concurrent calls.
+    /// `ClientStore::get_client`: the shared read, copied.
     async fn read_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        self.batches.clients.call(id.clone()).await
+        Ok(self
+            .read_client_shared(id)
+            .await?
+            .map(|client| Client::clone(&client)))
+    }
+
+    /// `ClientStore::get_client_shared`: from the cache when there is one and it holds a
+    /// fresh entry, otherwise read (batched with concurrent calls) and offered back to it.
+    async fn read_client_shared(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
+        let Some(cache) = &self.clients else {
+            return self.fetch_client(id).await;
+        };
+        // The read's start is the entry's age: the row may change while it is in flight.
+        let started = Instant::now();
+        match cache.lookup(id, &self.pool, started) {
+            Lookup::Hit(client) => Ok(Some(client)),
+            Lookup::Bypass => self.fetch_client(id).await,
+            Lookup::Miss(ticket) => {
+                let client = self.fetch_client(id).await?;
+                if let Some(client) = &client {
+                    cache.fill(ticket, client, started);
+                }
+                Ok(client)
+            }
+        }
+    }
+
+    /// Reads registration `id` from the database, batched with concurrent reads.
+    async fn fetch_client(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
+        Ok(self.batches.clients.call(id.clone()).await?.map(Arc::new))
+    }
+
+    /// This store wrote registration `id`: drop it from the cache at once (other nodes
+    /// hear of it through the trigger's notification).
+    fn client_changed(&self, id: &str) {
+        if let Some(cache) = &self.clients {
+            cache.invalidate(Some(id));
+        }
     }
 
     /// `CodeStore::consume_code`, batched with concurrent calls

@@ -6,6 +6,7 @@
 //! pooled connection would open its own empty database.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use latchkey_engine::pkce::SecretDigest;
@@ -97,6 +98,14 @@ impl SqliteStore {
             .map(codec::ClientRow::into_client)
             .transpose()
     }
+
+    /// `ClientStore::get_client_shared`: SQLite keeps no cache, so a fresh read.
+    async fn read_client_shared(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
+        Ok(self.read_client(id).await?.map(Arc::new))
+    }
+
+    /// A registration was written: nothing to drop (no cache).
+    fn client_changed(&self, _id: &str) {}
 
     /// `CodeStore::consume_code`: the conditional `UPDATE … RETURNING` picks the one
     /// winner; only when it matched nothing does a second query say why.

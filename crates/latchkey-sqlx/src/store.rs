@@ -2,7 +2,7 @@
 //! [`impl_storage!`]: the statements in [`crate::sql`] are dialect-neutral and the rows in
 //! [`crate::codec`] decode from either driver, so only the pool type differs — except for
 //! the steps of a code exchange, which each backend writes itself (`read_client`,
-//! `consume`, `write_grant`, `write_rotation`): PostgreSQL batches concurrent calls into
+//! `read_client_shared`, `client_changed`, `consume`, `write_grant`, `write_rotation`): PostgreSQL batches concurrent calls into
 //! one statement ([`crate::pg_batch`]), SQLite runs them one by one. Every
 //! at-most-once step is one conditional write; the follow-up `SELECT`s run only after that
 //! write matched nothing, to say *why* (replayed, expired, unknown). Multi-row writes
@@ -21,6 +21,13 @@ macro_rules! impl_storage {
                 id: &latchkey_engine::types::ClientId,
             ) -> Result<Option<latchkey_engine::store::Client>, StoreError> {
                 self.read_client(id).await
+            }
+
+            async fn get_client_shared(
+                &self,
+                id: &latchkey_engine::types::ClientId,
+            ) -> Result<Option<std::sync::Arc<latchkey_engine::store::Client>>, StoreError> {
+                self.read_client_shared(id).await
             }
         }
 
@@ -78,7 +85,7 @@ macro_rules! impl_storage {
                 client: &latchkey_engine::store::Client,
             ) -> Result<(), StoreError> {
                 let (uris, grant_types, secret) = codec::client_cols(client)?;
-                sqlx::query(sql::PUT_CLIENT)
+                let done = sqlx::query(sql::PUT_CLIENT)
                     .bind(client.id.as_str())
                     .bind(client.name.as_str())
                     .bind(secret)
@@ -86,8 +93,9 @@ macro_rules! impl_storage {
                     .bind(grant_types)
                     .bind(codec::scope_text(&client.scope))
                     .execute(&self.pool)
-                    .await
-                    .map_err(map_err("put_client"))?;
+                    .await;
+                self.client_changed(client.id.as_str());
+                done.map_err(map_err("put_client"))?;
                 Ok(())
             }
 
@@ -100,8 +108,9 @@ macro_rules! impl_storage {
                 let done = sqlx::query(sql::DELETE_CLIENT)
                     .bind(id.as_str())
                     .execute(&self.pool)
-                    .await
-                    .map_err(map_err("remove_client"))?;
+                    .await;
+                self.client_changed(id.as_str());
+                let done = done.map_err(map_err("remove_client"))?;
                 Ok(done.rows_affected() > 0)
             }
 

@@ -7,71 +7,14 @@
 
 mod common;
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use latchkey_engine::store::{ClientStore, CodeStore, StoreError};
-use latchkey_sqlx::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use latchkey_sqlx::sqlx::{self, Executor};
+use latchkey_sqlx::sqlx;
 use latchkey_sqlx::PostgresStore;
 
-const URL_VAR: &str = "LATCHKEY_TEST_POSTGRES_URL";
-
-/// A schema created for one test and dropped when the test ends.
-struct TestSchema {
-    url: String,
-    name: String,
-}
-
-impl TestSchema {
-    /// `None` (after saying so) when no test database is configured.
-    async fn create() -> Option<Self> {
-        let Ok(url) = std::env::var(URL_VAR) else {
-            // Written to stderr directly: the test harness captures `println!`, and this
-            // line must be visible in a plain `cargo test` run.
-            let test = std::thread::current().name().unwrap_or("test").to_owned();
-            let _ = std::io::Write::write_all(
-                &mut std::io::stderr(),
-                format!("{test}: did not run (skipped: {URL_VAR} not set)\n").as_bytes(),
-            );
-            return None;
-        };
-        let name = format!("lk_test_{}", common::random_hex(6));
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .unwrap();
-        admin
-            .execute(format!("CREATE SCHEMA {name}").as_str())
-            .await
-            .unwrap();
-        admin.close().await;
-        Some(Self { url, name })
-    }
-
-    /// A store whose connections keep their tables in this schema.
-    async fn store(&self) -> PostgresStore {
-        let options = PgConnectOptions::from_str(&self.url)
-            .unwrap()
-            .options([("search_path", self.name.as_str())]);
-        PostgresStore::connect_with(options).await.unwrap()
-    }
-
-    async fn drop_schema(self) {
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&self.url)
-            .await
-            .unwrap();
-        admin
-            .execute(format!("DROP SCHEMA {} CASCADE", self.name).as_str())
-            .await
-            .unwrap();
-        admin.close().await;
-    }
-}
+use common::postgres::TestSchema;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_store_passes_the_kit() {
@@ -91,6 +34,30 @@ async fn postgres_store_passes_the_kit() {
     let store = Arc::new(store);
     latchkey_testkit::run_conformance(Arc::clone(&store), Some(&seeded)).await;
     latchkey_testkit::run_conformance(Arc::clone(&store), Some(&seeded)).await;
+    store.pool().close().await;
+    schema.drop_schema().await;
+}
+
+/// The same kit with the client cache on: it must not change any answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_store_with_a_client_cache_passes_the_kit() {
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let store = schema
+        .store()
+        .await
+        .with_client_cache(std::time::Duration::from_secs(60));
+    store.migrate().await.unwrap();
+    let seeded = common::seeded_client();
+    store.put_client(&seeded).await.unwrap();
+    let store = Arc::new(store);
+    latchkey_testkit::run_conformance(Arc::clone(&store), Some(&seeded)).await;
+    let status = store.client_cache_status().unwrap();
+    assert!(
+        status.hits + status.misses > 0,
+        "the kit read clients: {status:?}"
+    );
     store.pool().close().await;
     schema.drop_schema().await;
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
 
+pub mod postgres;
+
 use latchkey_engine::pkce::fill_random;
 use latchkey_engine::store::{Client, ClientSecretVerifier};
 use latchkey_engine::types::{ClientId, GrantType, RedirectUri, Scope};
