@@ -14,6 +14,10 @@ use latchkey_sqlx::sqlx::sqlite::SqliteConnectOptions;
 use latchkey_sqlx::{PostgresStore, SqliteStore};
 
 use crate::app::DemoError;
+
+/// How long the PostgreSQL store may serve a cached client registration if its change
+/// notifications stop arriving without its connection noticing.
+const CLIENT_CACHE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 use crate::cli::{mask_password, StoreSpec};
 
 /// Opens the store `spec` names, migrates it and registers `clients` in it.
@@ -111,9 +115,13 @@ async fn open_postgres(url: &str, clients: &[Client]) -> Result<PostgresStore, D
         }
         options = options.options([("search_path", schema.as_str())]);
     }
+    // Registered clients are cached (changes reach every node through the trigger's
+    // NOTIFY; see `PostgresStore::with_client_cache`), so a token request's first step
+    // is not a database read.
     let store = PostgresStore::connect_with(options)
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(e.to_string()))?
+        .with_client_cache(CLIENT_CACHE_MAX_AGE);
     if let Some(schema) = &schema {
         create_schema(&store, schema)
             .await
