@@ -9,6 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use latchkey_engine::store::{ConsumeOutcome, RotateOutcome, Storage, TakeOutcome};
+use latchkey_engine::GrantId;
 use tokio::sync::Barrier;
 
 use crate::check::{holds, ok, same};
@@ -66,24 +67,31 @@ async fn consume_race<S: Storage + ?Sized>(store: &Arc<S>) {
         async move { ok(store.consume_code(&digest, now).await, C) }
     })
     .await;
-    let winners = answers
-        .iter()
-        .filter(|a| matches!(a, ConsumeOutcome::Consumed(_)))
-        .count();
+    one_consumed(&answers, code.grant.id, C);
+}
+
+/// Requires that exactly one of the racers' `answers` for one code is `Consumed` and every
+/// other is `AlreadyUsed(grant_id)`, the contract `contract` states; returns the winner's
+/// index.
+pub(crate) fn one_consumed(answers: &[ConsumeOutcome], grant_id: GrantId, contract: &str) -> usize {
+    let winners: Vec<usize> = (0..answers.len())
+        .filter(|&i| matches!(answers[i], ConsumeOutcome::Consumed(_)))
+        .collect();
     same(
-        winners,
+        winners.len(),
         1,
-        &format!("{C}: exactly one of {RACERS} callers gets Consumed"),
+        &format!("{contract}: exactly one of {RACERS} callers gets Consumed"),
     );
     let replays = answers
         .iter()
-        .filter(|a| **a == ConsumeOutcome::AlreadyUsed(code.grant.id))
+        .filter(|a| **a == ConsumeOutcome::AlreadyUsed(grant_id))
         .count();
     same(
         replays,
         RACERS - 1,
-        &format!("{C}: every other caller gets AlreadyUsed(grant id)"),
+        &format!("{contract}: every other caller gets AlreadyUsed(grant id)"),
     );
+    winners[0]
 }
 
 async fn rotate_race<S: Storage + ?Sized>(store: &Arc<S>) {

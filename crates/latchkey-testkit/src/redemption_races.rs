@@ -10,7 +10,7 @@ use latchkey_engine::store::{CodeRecord, ConsumeOutcome, PlannedTokens, Storage}
 use time::Duration;
 
 use crate::check::{holds, ok, same};
-use crate::concurrency::{race, RACERS};
+use crate::concurrency::{one_consumed, race, RACERS};
 use crate::fixtures;
 use crate::redemption::{issue, require_dead, require_stored};
 
@@ -37,25 +37,9 @@ async fn one_code<S: Storage + ?Sized>(store: &Arc<S>) {
         async move { ok(store.redeem_code(&digest, now, &plan).await, C) }
     })
     .await;
-    let winners: Vec<usize> = (0..RACERS)
-        .filter(|&i| matches!(answers[i], ConsumeOutcome::Consumed(_)))
-        .collect();
-    same(
-        winners.len(),
-        1,
-        &format!("{C}: exactly one of {RACERS} callers gets Consumed"),
-    );
-    let replays = answers
-        .iter()
-        .filter(|a| **a == ConsumeOutcome::AlreadyUsed(code.grant.id))
-        .count();
-    same(
-        replays,
-        RACERS - 1,
-        &format!("{C}: every other caller gets AlreadyUsed(grant id)"),
-    );
+    let winner = one_consumed(&answers, code.grant.id, C);
     for (i, plan) in plans.iter().enumerate() {
-        if winners.contains(&i) {
+        if i == winner {
             same(
                 &answers[i],
                 &ConsumeOutcome::Consumed(Box::new(code.clone())),
