@@ -88,9 +88,8 @@ pub(crate) struct ClientCache {
     max_age: Duration,
     state: Mutex<State>,
     changes: watch::Sender<ClientCacheStatus>,
-    /// Dropped with the cache, which stops the listener task.
+    /// The running listener task's stop signal: dropped with the cache, which ends it.
     stop: Mutex<Option<oneshot::Sender<()>>>,
-    stopped: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 impl std::fmt::Debug for ClientCache {
@@ -104,7 +103,6 @@ impl std::fmt::Debug for ClientCache {
 
 impl ClientCache {
     pub(crate) fn new(max_age: Duration) -> Arc<Self> {
-        let (stop, stopped) = oneshot::channel();
         Arc::new(Self {
             max_age,
             state: Mutex::new(State {
@@ -115,8 +113,7 @@ impl ClientCache {
                 started: false,
             }),
             changes: watch::channel(ClientCacheStatus::default()).0,
-            stop: Mutex::new(Some(stop)),
-            stopped: Mutex::new(Some(stopped)),
+            stop: Mutex::new(None),
         })
     }
 
@@ -257,18 +254,10 @@ impl ClientCache {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return false;
         };
-        let stopped = {
-            let mut slot = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
-            match slot.take() {
-                Some(stopped) => stopped,
-                None => {
-                    // A previous task's runtime went away: a fresh stop channel.
-                    let (stop, stopped) = oneshot::channel();
-                    *self.stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(stop);
-                    stopped
-                }
-            }
-        };
+        // A task runs only while `started` is set, so no earlier task still listens to the
+        // signal this replaces.
+        let (stop, stopped) = oneshot::channel();
+        *self.stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(stop);
         runtime.spawn(listen(Arc::downgrade(self), pool.clone(), stopped));
         true
     }
@@ -317,6 +306,8 @@ async fn listen(cache: Weak<ClientCache>, pool: PgPool, mut stopped: oneshot::Re
                     }
                 }
             }
+            // A closed pool will not give another connection: stop (reads bypass).
+            Err(_) if pool.is_closed() => return,
             Err(_) => {
                 tokio::select! {
                     _ = &mut stopped => return,
