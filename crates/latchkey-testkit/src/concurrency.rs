@@ -171,9 +171,11 @@ async fn rotate_race<S: Storage + ?Sized>(store: &Arc<S>) {
     );
 }
 
-async fn take_race<S: Storage + ?Sized>(store: &Arc<S>) {
-    const C: &str = "InteractionStore::take_interaction under concurrency";
-    let now = fixtures::now();
+/// Stores a fresh interaction created at `now` and returns its id.
+async fn pending_interaction<S: Storage + ?Sized>(
+    store: &S,
+    now: time::OffsetDateTime,
+) -> latchkey_engine::pkce::SecretDigest {
     let id = fixtures::digest();
     ok(
         store
@@ -181,6 +183,13 @@ async fn take_race<S: Storage + ?Sized>(store: &Arc<S>) {
             .await,
         "InteractionStore::put_interaction",
     );
+    id
+}
+
+async fn take_race<S: Storage + ?Sized>(store: &Arc<S>) {
+    const C: &str = "InteractionStore::take_interaction under concurrency";
+    let now = fixtures::now();
+    let id = pending_interaction(store.as_ref(), now).await;
     let answers = race(|_| {
         let store = Arc::clone(store);
         async move { ok(store.take_interaction(&id, now).await, C) }
@@ -197,13 +206,7 @@ async fn take_race<S: Storage + ?Sized>(store: &Arc<S>) {
 async fn take_if_race<S: Storage + ?Sized>(store: &Arc<S>) {
     const C: &str = "InteractionStore::take_interaction_if under concurrency";
     let now = fixtures::now();
-    let id = fixtures::digest();
-    ok(
-        store
-            .put_interaction(&id, &fixtures::interaction(now))
-            .await,
-        "InteractionStore::put_interaction",
-    );
+    let id = pending_interaction(store.as_ref(), now).await;
     // Half the racers' checks refuse, half accept: exactly one acceptor takes it, no
     // refusal consumes it, and everyone else finds it gone or refused.
     let answers = race(|i| {
