@@ -24,7 +24,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::Method;
 use tokio::runtime::Runtime;
@@ -88,6 +88,8 @@ struct Cost {
     server_ns: u64,
     /// On-CPU time of this process (the load generator).
     client_ns: u64,
+    /// Wall-clock time of the load.
+    wall: Duration,
     file: Option<PathBuf>,
 }
 
@@ -160,11 +162,14 @@ impl Profiled {
             self.control("--zero")?;
         }
         let (server, client) = (cpu_ns(&pid), cpu_ns("self"));
+        let began = Instant::now();
         let value = load()?;
+        let wall = began.elapsed();
         let mut cost = Cost {
             instructions: None,
             server_ns: cpu_ns(&pid).saturating_sub(server),
             client_ns: cpu_ns("self").saturating_sub(client),
+            wall,
             file: None,
         };
         if self.native {
@@ -448,8 +453,11 @@ fn print(lines: &[Line], args: &Args) {
              client), what a CPU-bound run on shared cores would show.\n",
             args.requests, args.concurrency
         );
-        println!("| server | load | server µs per unit | client µs per unit | predicted ratio |");
-        println!("|---|---|---:|---:|---:|");
+        println!(
+            "| server | load | server µs per unit | client µs per unit | predicted ratio \
+             | units/s | cores busy |"
+        );
+        println!("|---|---|---:|---:|---:|---:|---:|");
     } else {
         println!(
             "\nServer instructions (callgrind), {} requests per load at concurrency {}; \
@@ -467,7 +475,21 @@ fn print(lines: &[Line], args: &Args) {
                 line.micros(line.cost.server_ns),
                 line.micros(line.cost.client_ns),
             ));
-            println!("| {server} | {load} | {s:.2} | {c:.2} | {ratio} |");
+            // What the wall clock saw: units per second, and how many of the cores the
+            // two processes kept busy (2.0 = both cores, all the time).
+            let wall = line.cost.wall.as_secs_f64().max(1e-9);
+            #[allow(clippy::cast_precision_loss)]
+            let (rate, busy) = match extra {
+                Some(_) => ("—".to_owned(), "—".to_owned()),
+                None => (
+                    format!("{:.0}", line.units as f64 / wall),
+                    format!(
+                        "{:.2}",
+                        (line.cost.server_ns + line.cost.client_ns) as f64 / 1e9 / wall
+                    ),
+                ),
+            };
+            println!("| {server} | {load} | {s:.2} | {c:.2} | {ratio} | {rate} | {busy} |");
         } else {
             let file = match extra {
                 Some(_) => String::new(),
