@@ -77,10 +77,11 @@ struct Args {
 fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         settings: Settings {
-            requests: 20_000,
+            requests: 60_000,
             concurrency: 32,
             time_limit: Duration::from_secs(60),
             oha: false,
+            rounds: 30,
         },
         db_requests: None,
         out: root.join("target").join("bench").join("http.md"),
@@ -95,6 +96,7 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
             "--requests" => parsed.settings.requests = number(value()?)?.max(1),
             "--db-requests" => parsed.db_requests = Some(number(value()?)?.max(1)),
             "--concurrency" => parsed.settings.concurrency = number(value()?)?.max(1),
+            "--rounds" => parsed.settings.rounds = number(value()?)?.max(1),
             "--max-secs" => {
                 parsed.settings.time_limit = Duration::from_secs(number(value()?)? as u64);
             }
@@ -260,14 +262,18 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
          quarter as many flows of 4 requests) at concurrency {}; \
          per-load time limit {} s; demos and floor are release builds on 127.0.0.1, demos \
          with RUST_LOG={} and stderr to target/bench/*.log; load generator on the same machine. \
-         Each ratio compares with the floor measured by the same tool right before that load \
-         (POST floor for POST loads and flows, GET floor for the bearer GET); the floor rows \
-         at the top of each group are for reference.",
+         Each driver load runs in {} rounds interleaved with as many slices of the floor \
+         (floor slice, load slice, floor slice, …), so that both see the same machine; its \
+         ratio is the median round's own ratio, followed by the lowest and highest round's; \
+         its req/s and the floor's are pooled over the rounds (POST floor for POST loads \
+         and flows, GET floor for the bearer GET). The floor rows at the top of each group are for \
+         reference.",
         s.requests,
         db_requests,
         s.concurrency,
         s.time_limit.as_secs(),
         args.rust_log,
+        s.rounds,
     );
     let text = report::render(&settings, &rows, &notes);
     println!("\n{text}");

@@ -74,6 +74,46 @@ pub(crate) struct Measured {
     pub(crate) p99: Duration,
     /// Whether the time limit stopped the load before its budget was spent.
     pub(crate) cut_short: bool,
+    /// Wall time of the whole load.
+    pub(crate) wall: Duration,
+    /// Every unit's latency, sorted (empty when an outside tool measured the load).
+    pub(crate) latencies: Vec<Duration>,
+}
+
+impl Measured {
+    /// Several parts of one load (the rounds of an interleaved measurement) as one:
+    /// units and wall times add up, so the rate is the pooled one; the quantiles are
+    /// those of all parts' latencies together (or, for parts without latencies, the
+    /// median part's p50 and the worst part's p99).
+    pub(crate) fn merge(parts: &[Measured]) -> Measured {
+        let units = parts.iter().map(|p| p.units).sum::<usize>();
+        let wall = parts.iter().map(|p| p.wall).sum::<Duration>();
+        let mut latencies: Vec<Duration> = parts
+            .iter()
+            .flat_map(|p| p.latencies.iter().copied())
+            .collect();
+        latencies.sort_unstable();
+        let (p50, p99) = if latencies.len() == units {
+            (quantile(&latencies, 0.50), quantile(&latencies, 0.99))
+        } else {
+            let mut p50s: Vec<Duration> = parts.iter().map(|p| p.p50).collect();
+            p50s.sort_unstable();
+            let p99 = parts.iter().map(|p| p.p99).max().unwrap_or_default();
+            (quantile(&p50s, 0.5), p99)
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let per_sec = units as f64 / wall.as_secs_f64().max(1e-9);
+        Measured {
+            units,
+            requests_per_unit: parts.first().map_or(1, |p| p.requests_per_unit),
+            per_sec,
+            p50,
+            p99,
+            cut_short: parts.iter().any(|p| p.cut_short),
+            wall,
+            latencies,
+        }
+    }
 }
 
 /// The `q` quantile (0..=1) of sorted latencies.
@@ -90,6 +130,16 @@ pub(crate) fn quantile(sorted: &[Duration], q: f64) -> Duration {
     )]
     let index = ((last as f64) * q).round() as usize;
     sorted.get(index.min(last)).copied().unwrap_or_default()
+}
+
+/// The median of sorted `values` (the mean of the middle two for an even count).
+pub(crate) fn median(values: &[f64]) -> Option<f64> {
+    let mid = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 1 => values.get(mid).copied(),
+        _ => Some((values.get(mid - 1)? + values.get(mid)?) / 2.0),
+    }
 }
 
 /// Runs `units` units with one worker task per entry of `states` (the concurrency), each
@@ -156,6 +206,8 @@ where
         p50: quantile(&latencies, 0.50),
         p99: quantile(&latencies, 0.99),
         cut_short: done < units,
+        wall,
+        latencies,
     })
 }
 
@@ -211,4 +263,57 @@ pub(crate) async fn run_fixed(
         }
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(units: usize, millis: u64, latencies: &[u64]) -> Measured {
+        let latencies: Vec<Duration> = latencies
+            .iter()
+            .map(|&l| Duration::from_millis(l))
+            .collect();
+        Measured {
+            units,
+            requests_per_unit: 1,
+            per_sec: 0.0,
+            p50: quantile(&latencies, 0.5),
+            p99: quantile(&latencies, 0.99),
+            cut_short: false,
+            wall: Duration::from_millis(millis),
+            latencies,
+        }
+    }
+
+    #[test]
+    fn the_median_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[0.7]), Some(0.7));
+        assert_eq!(median(&[0.5, 0.7, 0.9]), Some(0.7));
+        assert_eq!(median(&[0.5, 0.6, 0.8, 0.9]), Some(0.7));
+    }
+
+    #[test]
+    fn merged_parts_pool_units_time_and_latencies() {
+        let merged = Measured::merge(&[part(3, 100, &[1, 2, 9]), part(2, 300, &[3, 4])]);
+        assert_eq!(merged.units, 5);
+        assert_eq!(merged.wall, Duration::from_millis(400));
+        assert!((merged.per_sec - 12.5).abs() < 1e-9, "{}", merged.per_sec);
+        assert_eq!(merged.p50, Duration::from_millis(3));
+        assert_eq!(merged.p99, Duration::from_millis(9));
+        assert_eq!(merged.latencies.len(), 5);
+    }
+
+    #[test]
+    fn parts_without_latencies_keep_the_median_p50_and_worst_p99() {
+        let mut parts = [part(1, 10, &[]), part(1, 10, &[]), part(1, 10, &[])];
+        for (p, (p50, p99)) in parts.iter_mut().zip([(1, 5), (2, 9), (3, 4)]) {
+            p.p50 = Duration::from_millis(p50);
+            p.p99 = Duration::from_millis(p99);
+        }
+        let merged = Measured::merge(&parts);
+        assert_eq!(merged.p50, Duration::from_millis(2));
+        assert_eq!(merged.p99, Duration::from_millis(9));
+    }
 }

@@ -17,6 +17,10 @@ use crate::oauth::{Code, OAuth};
 use crate::oha;
 use crate::report::Row;
 
+/// Where the full-flow load numbers its flows (verifier and `state`), apart from the
+/// flows that mint the exchange load's codes.
+const FLOW_NUMBERS: usize = 1_000_000_000;
+
 /// The settings of a group.
 #[derive(Clone)]
 pub(crate) struct Settings {
@@ -24,6 +28,8 @@ pub(crate) struct Settings {
     pub(crate) concurrency: usize,
     pub(crate) time_limit: Duration,
     pub(crate) oha: bool,
+    /// Rounds each driver load is interleaved with its floor in.
+    pub(crate) rounds: usize,
 }
 
 /// One demo server on one store, and where the floor server is.
@@ -74,6 +80,7 @@ impl Group<'_> {
             ratio: floor.map(|f| measured.per_sec / f.per_sec.max(1e-9)),
             floor: floor.map(|f| f.per_sec),
             target: floor.and_then(|_| target(self.store, load)),
+            spread: None,
             measured,
         }
     }
@@ -94,8 +101,7 @@ impl Group<'_> {
         oha::run(fixed, s.requests, s.concurrency, s.time_limit)
     }
 
-    /// The floor for `method` measured by `tool` now, right before the load it is for, so
-    /// that both see the same machine (other processes come and go).
+    /// The floor for `method` measured by `tool` now.
     fn floor_now(&self, tool: Tool, method: Method) -> Result<Measured, String> {
         let fixed = floor::request(self.floor_base, method)?;
         match tool {
@@ -104,16 +110,53 @@ impl Group<'_> {
         }
     }
 
-    /// Measures the floor, then `load` with `tool`, and makes the row.
-    fn paired(
+    /// `oha` measures the floor once, then `load` once, and makes the row.
+    fn paired_oha(&self, load: &str, method: Method, fixed: &driver::Fixed) -> Result<Row, String> {
+        let floor = self.floor_now(Tool::Oha, method)?;
+        Ok(self.row(load, Tool::Oha, self.oha(fixed)?, Some(&floor)))
+    }
+
+    /// Measures `load` (`units` units in all) against the floor for `method` in
+    /// interleaved rounds — a slice of the floor, then a slice of the load, and again —
+    /// so that both see the same machine: on a shared VM the speed of the cores drifts
+    /// by ±20 % within seconds, which one floor run followed by one load run takes for a
+    /// difference between them. `chunk(n)` runs the next `n` units of the load. The
+    /// row's ratio is the median round's own ratio (load rate over the floor rate of the
+    /// slice just before it), which a stall of the whole VM in one round does not move;
+    /// the row also shows the lowest and highest round's ratio, and its rates are the
+    /// pooled ones (all units over all time).
+    fn interleaved(
         &self,
         load: &str,
-        tool: Tool,
         method: Method,
-        measure: impl FnOnce() -> Result<Measured, String>,
+        units: usize,
+        mut chunk: impl FnMut(usize) -> Result<Measured, String>,
     ) -> Result<Row, String> {
-        let floor = self.floor_now(tool, method)?;
-        Ok(self.row(load, tool, measure()?, Some(&floor)))
+        let fixed = floor::request(self.floor_base, method)?;
+        let rounds = self.settings.rounds.clamp(1, units.max(1));
+        let floor_units = self.settings.requests.max(rounds);
+        let share =
+            |total: usize, round: usize| total * (round + 1) / rounds - total * round / rounds;
+        let (mut floors, mut loads, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let floor = self.fixed(fixed.clone(), share(floor_units, round))?;
+            let part = chunk(share(units, round))?;
+            ratios.push(part.per_sec / floor.per_sec.max(1e-9));
+            let stop = part.cut_short;
+            floors.push(floor);
+            loads.push(part);
+            if stop {
+                break;
+            }
+        }
+        let (floor, measured) = (Measured::merge(&floors), Measured::merge(&loads));
+        ratios.sort_by(f64::total_cmp);
+        let mut row = self.row(load, Tool::Driver, measured, Some(&floor));
+        if let (Some(&lo), Some(&hi)) = (ratios.first(), ratios.last()) {
+            row.ratio = Some(driver::median(&ratios).unwrap_or(lo));
+            row.spread = Some((lo, hi));
+        }
+        Ok(row)
     }
 
     /// Runs every load, appending rows; a failing load becomes a note, not an abort.
@@ -165,17 +208,19 @@ impl Group<'_> {
         ))?;
         let codes: Arc<Vec<Code>> =
             Arc::new(std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?));
-        let oauth = oauth.clone();
-        let row = self.paired("code exchange", Tool::Driver, Method::POST, || {
+        let mut next = 0;
+        let row = self.interleaved("code exchange", Method::POST, codes.len(), |units| {
+            let (codes, oauth, first) = (Arc::clone(&codes), oauth.clone(), next);
+            next += units;
             self.runtime.block_on(driver::run(
-                codes.len(),
+                units,
                 1,
                 vec![(); s.concurrency],
                 s.time_limit,
                 move |(), i| {
                     let (codes, oauth) = (Arc::clone(&codes), oauth.clone());
                     async move {
-                        let code = codes.get(i).ok_or("no code left")?;
+                        let code = codes.get(first + i).ok_or("no code left")?;
                         oauth.exchange(code, false).await.map(|_| ())
                     }
                 },
@@ -198,16 +243,24 @@ impl Group<'_> {
             }
             Ok::<_, String>(grants)
         })?;
-        let oauth = oauth.clone();
-        let row = self.paired("refresh", Tool::Driver, Method::POST, || {
+        // Each worker's current refresh token, kept between rounds.
+        let slots: Arc<Vec<Mutex<String>>> = Arc::new(grants.into_iter().map(Mutex::new).collect());
+        let row = self.interleaved("refresh", Method::POST, s.requests, |units| {
+            let (slots, oauth) = (Arc::clone(&slots), oauth.clone());
             self.runtime.block_on(driver::run(
-                s.requests,
+                units,
                 1,
-                grants,
+                (0..slots.len()).collect(),
                 s.time_limit,
-                move |token: String, _| {
-                    let oauth = oauth.clone();
-                    async move { Ok(oauth.refresh(&token).await?.refresh) }
+                move |slot: usize, _| {
+                    let (slots, oauth) = (Arc::clone(&slots), oauth.clone());
+                    async move {
+                        let cell = slots.get(slot).ok_or("no such worker")?;
+                        let token = std::mem::take(&mut *cell.lock().map_err(|_| "poisoned")?);
+                        let next = oauth.refresh(&token).await?.refresh;
+                        *cell.lock().map_err(|_| "poisoned")? = next;
+                        Ok(slot)
+                    }
                 },
             ))
         })?;
@@ -233,10 +286,14 @@ impl Group<'_> {
                 ("introspection", Method::POST, &introspection),
                 ("bearer GET /api/balance", Method::GET, &balance),
             ] {
-                rows.push(self.paired(load, tool, method, || match tool {
-                    Tool::Driver => self.fixed(fixed.clone(), self.settings.requests),
-                    Tool::Oha => self.oha(fixed),
-                })?);
+                rows.push(match tool {
+                    Tool::Driver => {
+                        self.interleaved(load, method, self.settings.requests, |units| {
+                            self.fixed(fixed.clone(), units)
+                        })?
+                    }
+                    Tool::Oha => self.paired_oha(load, method, fixed)?,
+                });
             }
         }
         Ok(rows)
@@ -244,16 +301,19 @@ impl Group<'_> {
 
     fn full_flow(&self, oauth: &OAuth) -> Result<Vec<Row>, String> {
         let s = self.settings;
-        let oauth = oauth.clone();
-        let row = self.paired("full flow (4 req)", Tool::Driver, Method::POST, || {
+        let flows = (s.requests / 4).max(1);
+        let mut next = 0;
+        let row = self.interleaved("full flow (4 req)", Method::POST, flows, |units| {
+            let (oauth, first) = (oauth.clone(), next);
+            next += units;
             self.runtime.block_on(driver::run(
-                (s.requests / 4).max(1),
+                units,
                 4,
                 vec![(); s.concurrency],
                 s.time_limit,
                 move |(), n| {
                     let oauth = oauth.clone();
-                    async move { oauth.flow(n).await }
+                    async move { oauth.flow(FLOW_NUMBERS + first + n).await }
                 },
             ))
         })?;

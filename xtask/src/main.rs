@@ -4,7 +4,7 @@
 //!   `chromium`, driven by `playwright-core` from npm) log in, approve, pass SCA and land on
 //!   the built-in client's balance page; saves a screenshot to `target/e2e/`.
 //! - `bench-http [--requests N] [--db-requests N] [--concurrency C] [--out FILE]
-//!   [--only axum|actix] [--rust-log LEVEL] [--max-secs S]`: HTTP benchmarks of both demos against a bare axum
+//!   [--only axum|actix] [--rust-log LEVEL] [--max-secs S] [--rounds R]`: HTTP benchmarks of both demos against a bare axum
 //!   floor (see `bench`).
 //! - `http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR]`: the
 //!   servers' instructions per request for each load and the floor, under callgrind
@@ -169,7 +169,7 @@ fn main() -> ExitCode {
         _ => Err(
             "usage: cargo xtask e2e-browser | bench-http [--requests N] [--db-requests N] \
              [--concurrency C] [--out FILE] [--only axum|actix] [--rust-log LEVEL] \
-             [--max-secs S] | \
+             [--max-secs S] [--rounds R] | \
              http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR] | \
              floor-server [--addr HOST:PORT]"
                 .to_owned(),

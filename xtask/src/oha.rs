@@ -100,5 +100,7 @@ pub(crate) fn run(
         p50: quantile("p50")?,
         p99: quantile("p99")?,
         cut_short: ok < requests || total > time_limit.as_secs_f64(),
+        wall: Duration::from_secs_f64(total.max(0.0)),
+        latencies: Vec::new(),
     })
 }

@@ -23,6 +23,9 @@ pub(crate) struct Row {
     pub(crate) floor: Option<f64>,
     /// The target ratio, when the issue sets one.
     pub(crate) target: Option<f64>,
+    /// With interleaved rounds: the lowest and highest round's own ratio (`ratio` is
+    /// then the median round's).
+    pub(crate) spread: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -47,7 +50,10 @@ impl Row {
                 let floor = self
                     .floor
                     .map_or_else(String::new, |f| format!(" of {f:.0}"));
-                format!("{:.0}%{floor}{verdict}", r * 100.0)
+                let spread = self.spread.map_or_else(String::new, |(lo, hi)| {
+                    format!("; rounds {:.0}–{:.0}%", lo * 100.0, hi * 100.0)
+                });
+                format!("{:.0}%{floor}{spread}{verdict}", r * 100.0)
             },
         );
         let cut = if m.cut_short { " (time limit)" } else { "" };
@@ -87,7 +93,7 @@ pub(crate) fn render(settings: &str, rows: &[Row], notes: &[String]) -> String {
     let _ = writeln!(out, "Machine: {}. {settings}\n", machine());
     let _ = writeln!(
         out,
-        "| server | store | load | tool | requests | concurrency | req/s | p50 ms | p99 ms | ratio to floor (floor req/s) |"
+        "| server | store | load | tool | requests | concurrency | req/s | p50 ms | p99 ms | ratio to floor (floor req/s; range over rounds) |"
     );
     let _ = writeln!(out, "|---|---|---|---|---:|---:|---:|---:|---:|---:|");
     for row in rows {
@@ -131,16 +137,22 @@ mod tests {
                 p50: Duration::from_micros(1500),
                 p99: Duration::from_millis(4),
                 cut_short: false,
+                wall: Duration::from_millis(50),
+                latencies: Vec::new(),
             },
             ratio: Some(0.25),
             floor: Some(32000.0),
             target: Some(0.20),
+            spread: Some((0.18, 0.31)),
         };
         let cells = row.cells();
         assert!(
             cells.contains("| 400 | 32 | 8000 (2000 flows/s) | 1.50 | 4.00 |"),
             "{cells}"
         );
-        assert!(cells.contains("25% of 32000 (≥ 20% ✓)"), "{cells}");
+        assert!(
+            cells.contains("25% of 32000; rounds 18–31% (≥ 20% ✓)"),
+            "{cells}"
+        );
     }
 }
