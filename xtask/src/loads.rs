@@ -21,6 +21,9 @@ use crate::report::Row;
 /// flows that mint the exchange load's codes.
 const FLOW_NUMBERS: usize = 1_000_000_000;
 
+/// The fewest units per worker in one round of an interleaved load (and per floor slice).
+const MIN_UNITS_PER_WORKER: usize = 50;
+
 /// The settings of a group.
 #[derive(Clone)]
 pub(crate) struct Settings {
@@ -133,8 +136,12 @@ impl Group<'_> {
         mut chunk: impl FnMut(usize) -> Result<Measured, String>,
     ) -> Result<Row, String> {
         let fixed = floor::request(self.floor_base, method)?;
-        let rounds = self.settings.rounds.clamp(1, units.max(1));
-        let floor_units = self.settings.requests.max(rounds);
+        // A slice pays for its ramp-up and tail (the last units' latency with fewer
+        // than `concurrency` in flight); at least 50 units per worker keeps that near
+        // 1 % on either side, so fewer, longer rounds where the load is small.
+        let per_round = MIN_UNITS_PER_WORKER * self.settings.concurrency;
+        let rounds = self.settings.rounds.min(units / per_round).max(1);
+        let floor_units = self.settings.requests.max(rounds * per_round);
         let share =
             |total: usize, round: usize| total * (round + 1) / rounds - total * round / rounds;
         let (mut floors, mut loads, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
