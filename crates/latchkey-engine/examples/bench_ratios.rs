@@ -7,9 +7,13 @@
 //! cargo run --release -p latchkey-engine --example bench_ratios
 //! ```
 //!
-//! Method: for each operation, a warm-up, then `BATCHES` batches of `n` iterations timed
-//! with `Instant`; the table shows the median batch's ns/op. Inputs (fresh PKCE verifiers,
-//! approvals) are prepared before a batch starts, outside the timing.
+//! Method: for each operation, a warm-up of the operation and of its floor, then
+//! `BATCHES` rounds, each timing one batch of `n` floor calls and then one batch of `n`
+//! operations with `Instant`. The table shows the median round's ns/op of each and the
+//! median round's ratio: taking the floor right beside each batch of the operation keeps
+//! the machine's drift (a shared VM's cores change speed within a second) out of the
+//! ratio. Inputs (fresh PKCE verifiers, approvals) are prepared before a batch starts,
+//! outside the timing.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -22,42 +26,60 @@ use std::time::Instant;
 use latchkey_engine::types::Scope;
 use support::{Bench, Format, Sink};
 
-const BATCHES: usize = 9;
+const BATCHES: usize = 15;
 
-/// Median ns/op over `BATCHES` batches of `n` calls of `op`, each batch's inputs made by
-/// `prepare` beforehand.
-fn measure<I, P, F>(n: usize, mut prepare: P, mut op: F) -> f64
+/// ns/op of one batch of `n` calls of `op`, its inputs made by `prepare` beforehand.
+fn batch<I, P, F>(n: usize, prepare: &mut P, op: &mut F) -> f64
 where
     P: FnMut() -> I,
     F: FnMut(I),
 {
-    // Warm-up: one batch, untimed.
     let inputs: Vec<I> = (0..n).map(|_| prepare()).collect();
+    let start = Instant::now();
     for input in inputs {
         op(input);
     }
-    let mut per_op = Vec::with_capacity(BATCHES);
-    for _ in 0..BATCHES {
-        let inputs: Vec<I> = (0..n).map(|_| prepare()).collect();
-        let start = Instant::now();
-        for input in inputs {
-            op(input);
-        }
-        per_op.push(start.elapsed().as_nanos() as f64 / n as f64);
-    }
-    per_op.sort_by(f64::total_cmp);
-    per_op[BATCHES / 2]
+    start.elapsed().as_nanos() as f64 / n as f64
 }
 
-fn simple<F: FnMut()>(n: usize, mut op: F) -> f64 {
-    measure(n, || (), |()| op())
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// `op` against `floor` in interleaved rounds: (median ns/op, median floor ns/op,
+/// median round's ratio).
+fn paired<I, P, F, G>(n: usize, mut floor: G, mut prepare: P, mut op: F) -> (f64, f64, f64)
+where
+    P: FnMut() -> I,
+    F: FnMut(I),
+    G: FnMut(),
+{
+    let mut floor_op = |()| floor();
+    let mut unit = || ();
+    // Warm-up: one batch of each, untimed.
+    batch(n, &mut unit, &mut floor_op);
+    batch(n, &mut prepare, &mut op);
+    let (mut ops, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..BATCHES {
+        let f = batch(n, &mut unit, &mut floor_op);
+        let o = batch(n, &mut prepare, &mut op);
+        ops.push(o);
+        floors.push(f);
+        ratios.push(o / f);
+    }
+    (median(&mut ops), median(&mut floors), median(&mut ratios))
+}
+
+fn simple<F: FnMut(), G: FnMut()>(n: usize, floor: G, mut op: F) -> (f64, f64, f64) {
+    paired(n, floor, || (), |()| op())
 }
 
 struct Row {
     name: &'static str,
-    ns: f64,
     floor_name: &'static str,
-    floor: f64,
+    /// (ns/op, floor ns/op, ratio), each the median round's.
+    measured: (f64, f64, f64),
 }
 
 fn main() {
@@ -67,16 +89,16 @@ fn main() {
         .unwrap_or(2_000);
     let mut rows = Vec::new();
 
-    let floor_flow = simple(n, || {
-        black_box(support::floor_full_flow_opaque());
-    });
     for (name, sink) in [
         ("full_flow_opaque", Sink::Null),
         ("full_flow_opaque (TracingSink)", Sink::Tracing),
     ] {
         let bench = Bench::new(Format::Opaque, sink);
-        let ns = measure(
+        let measured = paired(
             n,
+            || {
+                black_box(support::floor_full_flow_opaque());
+            },
             || bench.input(),
             |input| {
                 black_box(bench.full_flow(input));
@@ -84,19 +106,18 @@ fn main() {
         );
         rows.push(Row {
             name,
-            ns,
             floor_name: "floor_full_flow_opaque",
-            floor: floor_flow,
+            measured,
         });
     }
 
     let jwt = Bench::new(Format::Jwt, Sink::Null);
     let keys = jwt.keys.clone().unwrap();
-    let floor_jwt = simple(n, || {
-        black_box(support::floor_full_flow_jwt(&keys));
-    });
-    let ns = measure(
+    let measured = paired(
         n,
+        || {
+            black_box(support::floor_full_flow_jwt(&keys));
+        },
         || jwt.input(),
         |input| {
             black_box(jwt.full_flow(input));
@@ -104,61 +125,70 @@ fn main() {
     );
     rows.push(Row {
         name: "full_flow_jwt",
-        ns,
         floor_name: "floor_full_flow_jwt",
-        floor: floor_jwt,
+        measured,
     });
 
     let bench = Bench::new(Format::Opaque, Sink::Null);
     let mut current = bench.tokens().1;
-    let ns = simple(n, || current = bench.refresh(&current));
+    let measured = simple(
+        n,
+        || {
+            black_box(support::floor_refresh());
+        },
+        || current = bench.refresh(&current),
+    );
     rows.push(Row {
         name: "refresh_rotation",
-        ns,
         floor_name: "floor_refresh_rotation",
-        floor: simple(n, || {
-            black_box(support::floor_refresh());
-        }),
+        measured,
     });
 
     let (access, _) = bench.tokens();
     let request = bench.introspect_request(&access);
-    let ns = simple(n * 5, || {
-        black_box(bench.introspect(&request));
-    });
+    let measured = simple(
+        n * 5,
+        || {
+            black_box(support::floor_introspection());
+        },
+        || {
+            black_box(bench.introspect(&request));
+        },
+    );
     rows.push(Row {
         name: "introspection",
-        ns,
         floor_name: "floor_introspection",
-        floor: simple(n * 5, || {
-            black_box(support::floor_introspection());
-        }),
+        measured,
     });
 
     let required = Scope::parse("balance:read").unwrap();
     let headers = support::bearer_headers(&access);
-    let ns = simple(n * 10, || {
-        assert!(bench.bearer(black_box(&headers), &required))
-    });
+    let measured = simple(
+        n * 10,
+        || {
+            black_box(support::floor_bearer_opaque());
+        },
+        || assert!(bench.bearer(black_box(&headers), &required)),
+    );
     rows.push(Row {
         name: "bearer_opaque",
-        ns,
         floor_name: "floor_bearer_opaque",
-        floor: simple(n * 10, || {
-            black_box(support::floor_bearer_opaque());
-        }),
+        measured,
     });
 
     let token = jwt.tokens().0;
     let headers = support::bearer_headers(&token);
-    let ns = simple(n, || assert!(jwt.bearer(black_box(&headers), &required)));
+    let measured = simple(
+        n,
+        || {
+            black_box(support::floor_bearer_jwt(&keys, &token));
+        },
+        || assert!(jwt.bearer(black_box(&headers), &required)),
+    );
     rows.push(Row {
         name: "bearer_jwt",
-        ns,
         floor_name: "floor_bearer_jwt",
-        floor: simple(n, || {
-            black_box(support::floor_bearer_jwt(&keys, &token));
-        }),
+        measured,
     });
 
     println!(
@@ -166,13 +196,10 @@ fn main() {
         "operation", "ns/op", "floor", "floor ns", "ratio"
     );
     for row in rows {
+        let (ns, floor, ratio) = row.measured;
         println!(
             "{:<32} {:>10.0} {:<24} {:>10.0} {:>6.2}x",
-            row.name,
-            row.ns,
-            row.floor_name,
-            row.floor,
-            row.ns / row.floor
+            row.name, ns, row.floor_name, floor, ratio
         );
     }
 }
