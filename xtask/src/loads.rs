@@ -6,7 +6,7 @@
 //! ratio is to a floor run by the same tool with the same method right before it.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::Method;
 use tokio::runtime::Runtime;
@@ -145,18 +145,21 @@ impl Group<'_> {
         let share =
             |total: usize, round: usize| total * (round + 1) / rounds - total * round / rounds;
         let (mut floors, mut loads, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        // The time limit holds for the load's rounds together, floor slices included.
+        let began = Instant::now();
         for round in 0..rounds {
             let floor = self.fixed(fixed.clone(), share(floor_units, round))?;
             let part = chunk(share(units, round))?;
             ratios.push(part.per_sec / floor.per_sec.max(1e-9));
-            let stop = part.cut_short;
+            let stop = part.cut_short || began.elapsed() > self.settings.time_limit;
             floors.push(floor);
             loads.push(part);
             if stop {
                 break;
             }
         }
-        let (floor, measured) = (Measured::merge(&floors), Measured::merge(&loads));
+        let (floor, mut measured) = (Measured::merge(&floors), Measured::merge(&loads));
+        measured.cut_short |= measured.units < units;
         ratios.sort_by(f64::total_cmp);
         let mut row = self.row(load, Tool::Driver, measured, Some(&floor));
         if let (Some(&lo), Some(&hi)) = (ratios.first(), ratios.last()) {
