@@ -17,8 +17,14 @@
 //! the kernel's share and the client's, which the wall-clock ratio also pays on a shared
 //! machine. Use 20 000 requests or more there.
 //!
-//! `cargo xtask http-cost [--native] [--requests N] [--concurrency C] [--only axum|actix]
-//! [--out DIR]` (defaults 2000, 32).
+//! With `--native --perf` each load's server is also sampled by `perf record -e cpu-clock`
+//! (flat, no call graph; the one event a VM without hardware counters offers), one file per
+//! load in `--out` (`demo-axum.perf.2` is the second load), for `perf report -i FILE
+//! --sort dso,sym`: where the server's time went natively, which callgrind cannot show
+//! (it runs SHA-256 without the CPU's SHA extensions and counts instructions, not time).
+//!
+//! `cargo xtask http-cost [--native [--perf]] [--requests N] [--concurrency C] [--only
+//! axum|actix] [--out DIR]` (defaults 2000, 32).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -35,6 +41,7 @@ use crate::{floor, DemoServer};
 
 struct Args {
     native: bool,
+    perf: bool,
     requests: usize,
     concurrency: usize,
     only: Option<String>,
@@ -44,6 +51,7 @@ struct Args {
 fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         native: false,
+        perf: false,
         requests: 2000,
         concurrency: 32,
         only: None,
@@ -55,6 +63,7 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
         let number = |v: &String| v.parse::<usize>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
             "--native" => parsed.native = true,
+            "--perf" => parsed.perf = true,
             "--requests" => parsed.requests = number(value()?)?.max(1),
             "--concurrency" => parsed.concurrency = number(value()?)?.max(1),
             "--out" => parsed.out = PathBuf::from(value()?),
@@ -68,6 +77,9 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
             other => return Err(format!("http-cost: unknown argument {other:?}")),
         }
     }
+    if parsed.perf && !parsed.native {
+        return Err("--perf needs --native (callgrind already profiles each load)".into());
+    }
     Ok(parsed)
 }
 
@@ -78,6 +90,7 @@ struct Profiled {
     out: PathBuf,
     dumps: usize,
     native: bool,
+    perf: bool,
 }
 
 /// What one load cost.
@@ -114,6 +127,7 @@ impl Profiled {
         envs: &[(&str, &str)],
         dir: &Path,
         native: bool,
+        perf: bool,
     ) -> Result<Self, String> {
         let out = dir.join(format!("{name}.out"));
         let log = dir.join(format!("{name}.log"));
@@ -133,7 +147,55 @@ impl Profiled {
             out,
             dumps: 0,
             native,
+            perf,
         })
+    }
+
+    /// Starts `perf record` on the server, writing `NAME.perf.N` for the load about to run.
+    fn start_perf(&self) -> Result<std::process::Child, String> {
+        let pid = self.server.child.id().to_string();
+        let file = format!(
+            "{}.perf.{}",
+            self.out.with_extension("").display(),
+            self.dumps + 1
+        );
+        let child = Command::new("perf")
+            .args([
+                "record",
+                "-q",
+                "-e",
+                "cpu-clock",
+                "-F",
+                "4999",
+                "-p",
+                &pid,
+                "-o",
+                &file,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("perf record: {e}"))?;
+        // perf attaches asynchronously; wait until it has opened its output file.
+        let began = Instant::now();
+        while std::fs::metadata(&file).map_or(true, |m| m.len() == 0) {
+            if began.elapsed() > Duration::from_secs(10) {
+                return Err(format!("perf record did not start writing {file}"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(child)
+    }
+
+    /// Stops `perf record` the way Ctrl-C would, so it writes a complete file.
+    fn stop_perf(mut child: std::process::Child) -> Result<(), String> {
+        let pid = child.id().to_string();
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .map_err(|e| format!("kill -INT perf: {e}"))?;
+        child.wait().map_err(|e| format!("perf record: {e}"))?;
+        Ok(())
     }
 
     fn control(&self, flag: &str) -> Result<(), String> {
@@ -161,14 +223,28 @@ impl Profiled {
         if !self.native {
             self.control("--zero")?;
         }
+        let perf = if self.perf {
+            Some(self.start_perf()?)
+        } else {
+            None
+        };
         let (server, client) = (cpu_ns(&pid), cpu_ns("self"));
         let began = Instant::now();
-        let value = load()?;
+        let value = load();
         let wall = began.elapsed();
+        let (server, client) = (
+            cpu_ns(&pid).saturating_sub(server),
+            cpu_ns("self").saturating_sub(client),
+        );
+        if let Some(perf) = perf {
+            Self::stop_perf(perf)?;
+            self.dumps += 1;
+        }
+        let value = value?;
         let mut cost = Cost {
             instructions: None,
-            server_ns: cpu_ns(&pid).saturating_sub(server),
-            client_ns: cpu_ns("self").saturating_sub(client),
+            server_ns: server,
+            client_ns: client,
             wall,
             file: None,
         };
@@ -409,6 +485,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             &[],
             &args.out,
             args.native,
+            args.perf,
         )?;
         ctx.floor(&mut floor, &mut lines)?;
     }
@@ -431,6 +508,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             &[("RUST_LOG", "warn")],
             &args.out,
             args.native,
+            args.perf,
         )?;
         ctx.demo(package, &mut demo, &mut lines)?;
     }
@@ -538,5 +616,10 @@ fn print(lines: &[Line], args: &Args) {
     }
     if !args.native {
         println!("\nDumps in {}", args.out.display());
+    } else if args.perf {
+        println!(
+            "\nperf files (NAME.perf.N, the Nth load of each server) in {}",
+            args.out.display()
+        );
     }
 }
