@@ -90,9 +90,25 @@ fn hex_value(c: u8) -> Option<u8> {
     }
 }
 
+/// The digest as four native-endian 64-bit words, for comparing a word at a time.
+fn words(bytes: &[u8; 32]) -> [u64; 4] {
+    let mut words = [0u64; 4];
+    for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(chunk);
+        *word = u64::from_ne_bytes(eight);
+    }
+    words
+}
+
 impl PartialEq for SecretDigest {
+    /// Constant time over four 64-bit words with `subtle`, rather than over 32 bytes: the
+    /// same guarantee (every word is compared, no early exit, the result combined without
+    /// branches) for an eighth of the optimisation barriers. The memory store compares a
+    /// digest at every table lookup, where the byte-wise form was 1.5 % of the server's
+    /// time in a code exchange (`http-cost --native --perf`).
     fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
+        words(&self.0).ct_eq(&words(&other.0)).into()
     }
 }
 
@@ -165,6 +181,19 @@ mod tests {
         assert!(!d.matches("correct horse "));
         assert!(!d.matches(""));
         assert_ne!(d, SecretDigest::of("battery staple"));
+    }
+
+    #[test]
+    fn a_difference_in_any_byte_makes_digests_unequal() {
+        let d = SecretDigest::of("abc");
+        for i in 0..32 {
+            for bit in [0x01u8, 0x80] {
+                let mut other = *d.as_bytes();
+                other[i] ^= bit;
+                assert_ne!(d, SecretDigest::from_bytes(other), "byte {i}, bit {bit:#x}");
+            }
+        }
+        assert_eq!(d, SecretDigest::from_bytes(*d.as_bytes()));
     }
 
     #[test]
