@@ -4,7 +4,7 @@
 //! exchange draws the values before it knows its grant (the store redeems the code and
 //! stores the tokens in one step) and builds the response after.
 
-use latchkey_pkce::{random_token, SecretDigest};
+use latchkey_pkce::{random_token, random_tokens, SecretDigest};
 use latchkey_types::{AccessToken, RefreshToken, Scope, TokenResponse, TokenType};
 use time::OffsetDateTime;
 
@@ -35,17 +35,17 @@ impl Engine {
     /// with the lifetimes the policy gives tokens issued at `now`.
     pub(crate) fn draw(&self, with_refresh: bool, now: OffsetDateTime) -> Result<Drawn, Error> {
         let policy = &self.inner.policy;
-        let access_value = random_token().map_err(|_| Error::Randomness)?;
-        let (refresh, refresh_value) = if with_refresh {
-            let value = random_token().map_err(|_| Error::Randomness)?;
-            let planned = PlannedRefresh {
-                digest: SecretDigest::of(&value),
-                idle_expires_at: now + policy.refresh_idle_ttl,
-            };
-            (Some(planned), Some(value))
+        // Both values from one read of the OS's random source when there are two.
+        let (access_value, refresh_value) = if with_refresh {
+            let [access, refresh] = random_tokens::<2>().map_err(|_| Error::Randomness)?;
+            (access, Some(refresh))
         } else {
-            (None, None)
+            (random_token().map_err(|_| Error::Randomness)?, None)
         };
+        let refresh = refresh_value.as_deref().map(|value| PlannedRefresh {
+            digest: SecretDigest::of(value),
+            idle_expires_at: now + policy.refresh_idle_ttl,
+        });
         Ok(Drawn {
             plan: PlannedTokens {
                 issued_at: now,

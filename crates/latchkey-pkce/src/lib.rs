@@ -37,7 +37,7 @@ mod verifier;
 
 pub use challenge::{ChallengeError, CodeChallenge, CodeChallengeMethod};
 pub use danger::plain_challenge;
-pub use random::{fill_random, random_token, RandomError};
+pub use random::{fill_random, random_token, random_tokens, RandomError};
 pub use secret::SecretDigest;
 pub use state::{Nonce, State, ValueError};
 pub use verifier::{CodeVerifier, VerifierError};

@@ -17,7 +17,9 @@ use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use latchkey_engine::acr;
 use latchkey_engine::events::{EventSink, NullSink, TracingSink};
 use latchkey_engine::jwt::{AccessTokenClaims, JwtKeys, SigningAlgorithm, SigningKey};
-use latchkey_engine::pkce::{fill_random, random_token, CodeChallenge, CodeVerifier, SecretDigest};
+use latchkey_engine::pkce::{
+    fill_random, random_token, random_tokens, CodeChallenge, CodeVerifier, SecretDigest,
+};
 use latchkey_engine::store::{Client, ClientSecretVerifier};
 use latchkey_engine::types::{ClientId, GrantType, RedirectUri, Scope};
 use latchkey_engine::{
@@ -272,15 +274,16 @@ pub fn bearer_headers(token: &str) -> HeaderMap {
 // The crypto floor. Counted from the engine's code (see docs/performance.md):
 //
 // full flow, opaque access tokens:
-//   random draws (5): interaction id, code (32 bytes each, random_token), grant id
-//     (16 bytes, fill_random), access token, refresh token (random_token)
+//   random draws (4 reads of the OS source): interaction id, code (32 bytes each,
+//     random_token), grant id (16 bytes, fill_random), access and refresh token
+//     together (64 bytes, random_tokens::<2>)
 //   SHA-256 (8): interaction id at begin (store key) and at finish (one digest serves
 //     the read and the take), code at finish (store key) and at redemption, client
 //     secret, PKCE S256 of the code_verifier, access token, refresh token
 // full flow, JWT access tokens: the same, the access token's random draw being its
 //   `jti` and its digest that of the `jti`, plus one signature
 // refresh rotation: SHA-256 (4): client secret, presented refresh token, new access and
-//   new refresh token; random draws (2): new access, new refresh
+//   new refresh token; random draws (1 read): new access and new refresh together
 // introspection: SHA-256 (2): the resource server's secret, the presented token
 // bearer, opaque: SHA-256 (1): the presented token
 // bearer, JWT: one signature verification and SHA-256 (1) of the `jti`
@@ -301,8 +304,9 @@ fn xor(acc: &mut [u8; 32], d: SecretDigest) {
     }
 }
 
-/// Everything of the full flow's floor but the access token: 4 draws, 7 digests.
-fn floor_flow_without_access(acc: &mut [u8; 32]) {
+/// Everything of the full flow's floor but the access and refresh tokens: 3 draws, 6
+/// digests.
+fn floor_flow_before_tokens(acc: &mut [u8; 32]) {
     // begin: interaction id (draw + digest)
     xor(acc, token_and_digest());
     // finish: interaction id presented again; code (draw + digest); grant id (draw)
@@ -311,19 +315,26 @@ fn floor_flow_without_access(acc: &mut [u8; 32]) {
     let mut grant_id = [0u8; 16];
     fill_random(&mut grant_id).unwrap();
     acc[0] ^= grant_id[0];
-    // token: client secret, code presented, PKCE verifier; refresh token (draw + digest)
+    // token: client secret, code presented, PKCE verifier
     xor(acc, SecretDigest::of(PRESENTED));
     xor(acc, SecretDigest::of(PRESENTED));
     xor(acc, SecretDigest::of(PRESENTED));
-    xor(acc, token_and_digest());
 }
 
-/// The floor of the full authorization-code flow (opaque access tokens): 5 draws, 8
+/// Two tokens drawn in one read of the OS source (access and refresh, as the engine
+/// mints them), and their digests.
+fn token_pair_and_digests(acc: &mut [u8; 32]) {
+    let [access, refresh] = random_tokens::<2>().unwrap();
+    xor(acc, SecretDigest::of(&access));
+    xor(acc, SecretDigest::of(&refresh));
+}
+
+/// The floor of the full authorization-code flow (opaque access tokens): 4 draws, 8
 /// digests.
 pub fn floor_full_flow_opaque() -> SecretDigest {
     let mut acc = [0u8; 32];
-    floor_flow_without_access(&mut acc);
-    xor(&mut acc, token_and_digest());
+    floor_flow_before_tokens(&mut acc);
+    token_pair_and_digests(&mut acc);
     SecretDigest::from_bytes(acc)
 }
 
@@ -347,25 +358,19 @@ pub fn claims(jti: String) -> AccessTokenClaims {
 /// JWT cannot avoid).
 pub fn floor_full_flow_jwt(keys: &JwtKeys) -> (SecretDigest, String) {
     let mut acc = [0u8; 32];
-    floor_flow_without_access(&mut acc);
-    let jti = random_token().unwrap();
+    floor_flow_before_tokens(&mut acc);
+    let [jti, refresh] = random_tokens::<2>().unwrap();
     xor(&mut acc, SecretDigest::of(&jti));
+    xor(&mut acc, SecretDigest::of(&refresh));
     let token = keys.sign(&claims(jti)).unwrap();
     (SecretDigest::from_bytes(acc), token)
 }
 
 /// The floor of one refresh rotation.
 pub fn floor_refresh() -> SecretDigest {
-    let a = SecretDigest::of(PRESENTED);
-    let b = SecretDigest::of(PRESENTED);
-    let c = token_and_digest();
-    let d = token_and_digest();
-    let mut acc = *a.as_bytes();
-    for d in [b, c, d] {
-        for (x, y) in acc.iter_mut().zip(d.as_bytes()) {
-            *x ^= y;
-        }
-    }
+    let mut acc = *SecretDigest::of(PRESENTED).as_bytes();
+    xor(&mut acc, SecretDigest::of(PRESENTED));
+    token_pair_and_digests(&mut acc);
     SecretDigest::from_bytes(acc)
 }
 
