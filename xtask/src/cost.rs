@@ -22,6 +22,8 @@
 //! load in `--out` (`demo-axum.perf.2` is the second load), for `perf report -i FILE
 //! --sort dso,sym`: where the server's time went natively, which callgrind cannot show
 //! (it runs SHA-256 without the CPU's SHA extensions and counts instructions, not time).
+//! perf's own sampling takes CPU from the same cores, so read the CPU-time table of a
+//! `--perf` run as perturbed and take the figures from a run without it.
 //!
 //! `cargo xtask http-cost [--native [--perf]] [--requests N] [--concurrency C] [--only
 //! axum|actix] [--out DIR]` (defaults 2000, 32).
@@ -176,10 +178,18 @@ impl Profiled {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("perf record: {e}"))?;
-        // perf attaches asynchronously; wait until it has opened its output file.
+        // perf attaches asynchronously; wait until it has opened its output file. A perf
+        // that exits first (not permitted, no such event) or never writes is reported, and
+        // not left running.
+        let mut child = child;
         let began = Instant::now();
         while std::fs::metadata(&file).map_or(true, |m| m.len() == 0) {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("perf record exited before the load: {status}"));
+            }
             if began.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
                 return Err(format!("perf record did not start writing {file}"));
             }
             std::thread::sleep(Duration::from_millis(20));
