@@ -39,9 +39,8 @@ pub fn fill_random(buf: &mut [u8]) -> Result<(), RandomError> {
 ///
 /// Returns [`RandomError`] if the operating system's random source fails.
 pub fn random_token() -> Result<String, RandomError> {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    fill_random(&mut bytes)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    let [token] = random_tokens::<1>()?;
+    Ok(token)
 }
 
 /// Returns `N` fresh random tokens, each as [`random_token`] makes them, from one read of
