@@ -1,5 +1,6 @@
 //! `cargo xtask http-cost`: the deterministic companion of `bench-http`. Starts the floor
-//! server and each demo (release builds, memory store, `RUST_LOG=warn`) under valgrind's
+//! server and each demo (release builds, memory store unless `--store` names another,
+//! `RUST_LOG=warn`) under valgrind's
 //! callgrind, sends the same number of requests of every load kind through the
 //! benchmark's own driver, and prints the **server's instructions per request** for each
 //! load next to the floor's, with the ratio they predict for a server-bound run (floor
@@ -23,10 +24,13 @@
 //! --sort dso,sym`: where the server's time went natively, which callgrind cannot show
 //! (it runs SHA-256 without the CPU's SHA extensions and counts instructions, not time).
 //! perf's own sampling takes CPU from the same cores, so read the CPU-time table of a
-//! `--perf` run as perturbed and take the figures from a run without it.
+//! `--perf` run as perturbed and take the figures from a run without it. `--perf-graph`
+//! records call graphs as well (`--call-graph dwarf`: files of tens of MB, and more
+//! perturbation), for `perf report --children`: how much of a request each layer
+//! (hyper, routing, adapter, engine, store) takes with everything it calls.
 //!
-//! `cargo xtask http-cost [--native [--perf]] [--requests N] [--concurrency C] [--only
-//! axum|actix] [--out DIR]` (defaults 2000, 32).
+//! `cargo xtask http-cost [--native [--perf | --perf-graph]] [--requests N] [--concurrency C] [--only
+//! axum|actix] [--store memory|sqlite:PATH|postgres://…] [--out DIR]` (defaults 2000, 32).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -41,22 +45,34 @@ use crate::driver::{self, HttpClient};
 use crate::oauth::{Code, OAuth};
 use crate::{floor, DemoServer};
 
+/// Whether and how `--native` loads are sampled by `perf record`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Perf {
+    Off,
+    /// Flat samples (`--perf`).
+    Flat,
+    /// Samples with DWARF call graphs (`--perf-graph`).
+    Graph,
+}
+
 struct Args {
     native: bool,
-    perf: bool,
+    perf: Perf,
     requests: usize,
     concurrency: usize,
     only: Option<String>,
+    store: String,
     out: PathBuf,
 }
 
 fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         native: false,
-        perf: false,
+        perf: Perf::Off,
         requests: 2000,
         concurrency: 32,
         only: None,
+        store: "memory".to_owned(),
         out: crate::target_dir(root).join("bench").join("callgrind"),
     };
     let mut rest = args.iter();
@@ -65,10 +81,12 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
         let number = |v: &String| v.parse::<usize>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
             "--native" => parsed.native = true,
-            "--perf" => parsed.perf = true,
+            "--perf" => parsed.perf = Perf::Flat,
+            "--perf-graph" => parsed.perf = Perf::Graph,
             "--requests" => parsed.requests = number(value()?)?.max(1),
             "--concurrency" => parsed.concurrency = number(value()?)?.max(1),
             "--out" => parsed.out = PathBuf::from(value()?),
+            "--store" => parsed.store = value()?.clone(),
             "--only" => {
                 let only = value()?.clone();
                 if only != "axum" && only != "actix" {
@@ -79,8 +97,10 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
             other => return Err(format!("http-cost: unknown argument {other:?}")),
         }
     }
-    if parsed.perf && !parsed.native {
-        return Err("--perf needs --native (callgrind already profiles each load)".into());
+    if parsed.perf != Perf::Off && !parsed.native {
+        return Err(
+            "--perf and --perf-graph need --native (callgrind already profiles each load)".into(),
+        );
     }
     Ok(parsed)
 }
@@ -92,7 +112,7 @@ struct Profiled {
     out: PathBuf,
     dumps: usize,
     native: bool,
-    perf: bool,
+    perf: Perf,
 }
 
 /// What one load cost.
@@ -129,7 +149,7 @@ impl Profiled {
         envs: &[(&str, &str)],
         dir: &Path,
         native: bool,
-        perf: bool,
+        perf: Perf,
     ) -> Result<Self, String> {
         let out = dir.join(format!("{name}.out"));
         let log = dir.join(format!("{name}.log"));
@@ -161,19 +181,13 @@ impl Profiled {
             self.out.with_extension("").display(),
             self.dumps + 1
         );
-        let child = Command::new("perf")
-            .args([
-                "record",
-                "-q",
-                "-e",
-                "cpu-clock",
-                "-F",
-                "4999",
-                "-p",
-                &pid,
-                "-o",
-                &file,
-            ])
+        let mut command = Command::new("perf");
+        command.args(["record", "-q", "-e", "cpu-clock", "-F", "4999"]);
+        if self.perf == Perf::Graph {
+            command.args(["--call-graph", "dwarf,16384"]);
+        }
+        let child = command
+            .args(["-p", &pid, "-o", &file])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -233,7 +247,7 @@ impl Profiled {
         if !self.native {
             self.control("--zero")?;
         }
-        let perf = if self.perf {
+        let perf = if self.perf != Perf::Off {
             Some(self.start_perf()?)
         } else {
             None
@@ -513,7 +527,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
                 "--config",
                 &config,
                 "--store",
-                "memory",
+                &args.store,
             ],
             &[("RUST_LOG", "warn")],
             &args.out,
@@ -626,7 +640,7 @@ fn print(lines: &[Line], args: &Args) {
     }
     if !args.native {
         println!("\nDumps in {}", args.out.display());
-    } else if args.perf {
+    } else if args.perf != Perf::Off {
         println!(
             "\nperf files (NAME.perf.N, the Nth load of each server) in {}",
             args.out.display()
