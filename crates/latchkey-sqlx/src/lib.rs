@@ -42,6 +42,8 @@ mod error;
 #[cfg(feature = "postgres")]
 mod pg_batch;
 #[cfg(feature = "postgres")]
+mod pg_reads;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sql;
 #[cfg(feature = "sqlite")]

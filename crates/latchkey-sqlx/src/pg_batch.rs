@@ -20,6 +20,7 @@ use sqlx::PgPool;
 use crate::batch::{BatchFuture, Batcher};
 use crate::codec::{self, ClientRow, CodeRow};
 use crate::error::map_err;
+use crate::pg_reads::{self, AccessAnswer, RefreshAnswer, TokenRead};
 use crate::sql;
 
 /// A code to consume: its digest and the time of the request (unix seconds).
@@ -39,6 +40,8 @@ pub(crate) struct Batches {
     pub(crate) grants: Batcher<GrantCall, ()>,
     pub(crate) redemptions: Batcher<RedeemCall, ConsumeOutcome>,
     pub(crate) clients: Batcher<ClientId, Option<Client>>,
+    pub(crate) access: Batcher<TokenRead, AccessAnswer>,
+    pub(crate) refresh: Batcher<TokenRead, RefreshAnswer>,
 }
 
 impl std::fmt::Debug for Batches {
@@ -50,6 +53,7 @@ impl std::fmt::Debug for Batches {
 impl Batches {
     pub(crate) fn new(pool: &PgPool) -> Arc<Self> {
         let (p1, p2, p3, p4) = (pool.clone(), pool.clone(), pool.clone(), pool.clone());
+        let (p5, p6) = (pool.clone(), pool.clone());
         Arc::new(Self {
             codes: Batcher::new("consume_code", move |calls| {
                 boxed(consume(p1.clone(), calls))
@@ -59,6 +63,12 @@ impl Batches {
             }),
             clients: Batcher::new("get_client", move |ids| boxed(get_clients(p3.clone(), ids))),
             redemptions: Batcher::new("redeem_code", move |calls| boxed(redeem(p4.clone(), calls))),
+            access: Batcher::new("get_access_token", move |calls| {
+                boxed(pg_reads::get_access_tokens(p5.clone(), calls))
+            }),
+            refresh: Batcher::new("get_refresh_token", move |calls| {
+                boxed(pg_reads::get_refresh_tokens(p6.clone(), calls))
+            }),
         })
     }
 }
@@ -88,7 +98,7 @@ fn copy(err: &StoreError) -> StoreError {
 }
 
 /// The same error for every call of a batch of `len`.
-fn all_failed<O>(len: usize, err: &StoreError) -> Vec<Result<O, StoreError>> {
+pub(crate) fn all_failed<O>(len: usize, err: &StoreError) -> Vec<Result<O, StoreError>> {
     (0..len).map(|_| Err(copy(err))).collect()
 }
 

@@ -7,7 +7,8 @@
 //! its tokens) and a refresh rotation are each a single statement with data-modifying
 //! `WITH` clauses: one round trip and one commit where a transaction would take five; and
 //! concurrent calls of the two steps every code exchange takes (reading the client,
-//! redeeming the code) are coalesced into one statement each ([`crate::batch`]).
+//! redeeming the code) and of the token lookups behind bearer checks, introspection and
+//! refresh are coalesced into one statement each ([`crate::batch`]).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -201,6 +202,26 @@ impl PostgresStore {
     /// Reads registration `id` from the database, batched with concurrent reads.
     async fn fetch_client(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
         Ok(self.batches.clients.call(id.clone()).await?.map(Arc::new))
+    }
+
+    /// `TokenStore::get_access_token`, batched with concurrent lookups
+    /// ([`sql::GET_ACCESS_MANY`]).
+    async fn read_access(
+        &self,
+        digest: &SecretDigest,
+        now: i64,
+    ) -> Result<Option<(AccessTokenRecord, Grant)>, StoreError> {
+        self.batches.access.call((*digest, now)).await
+    }
+
+    /// `TokenStore::get_refresh_token`, batched with concurrent lookups
+    /// ([`sql::GET_REFRESH_MANY`]).
+    async fn read_refresh(
+        &self,
+        digest: &SecretDigest,
+        now: i64,
+    ) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError> {
+        self.batches.refresh.call((*digest, now)).await
     }
 
     /// This store wrote registration `id`: drop it from the cache at once (other nodes

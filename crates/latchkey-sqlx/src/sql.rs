@@ -46,6 +46,7 @@ macro_rules! not_revoked {
     };
 }
 
+#[cfg(feature = "sqlite")]
 pub(crate) const GET_CLIENT: &str = "SELECT id, name, secret_sha256, redirect_uris, \
      grant_types, scope FROM lk_clients WHERE id = $1";
 
@@ -81,6 +82,7 @@ pub(crate) const INSERT_CODE: &str = "INSERT INTO lk_codes (digest, grant_id, cl
      issued_at, expires_at) VALUES \
      ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
+#[cfg(feature = "sqlite")]
 pub(crate) const CONSUME_CODE: &str = concat!(
     "UPDATE lk_codes SET consumed_at = $2 \
      WHERE digest = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING ",
@@ -89,9 +91,11 @@ pub(crate) const CONSUME_CODE: &str = concat!(
 
 /// Run only when [`CONSUME_CODE`] matched no row: tells a replay from an expired or
 /// unknown code.
+#[cfg(feature = "sqlite")]
 pub(crate) const CODE_STATUS: &str = "SELECT grant_id, consumed_at FROM lk_codes WHERE digest = $1";
 
 /// Inserts the grant unless its id was revoked (no row affected then).
+#[cfg(feature = "sqlite")]
 pub(crate) const INSERT_GRANT: &str = concat!(
     "INSERT INTO lk_grants (id, client_id, subject, scope, auth_time, acr, amr, \
      created_at, refresh_expires_at) \
@@ -208,9 +212,11 @@ pub(crate) const ROTATE_REFRESH: &str = concat!(
      SELECT grant_id FROM used"
 );
 
+#[cfg(feature = "sqlite")]
 pub(crate) const INSERT_REFRESH: &str = "INSERT INTO lk_refresh_tokens \
      (digest, grant_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)";
 
+#[cfg(feature = "sqlite")]
 pub(crate) const GET_ACCESS: &str = concat!(
     "SELECT a.digest, a.scope, a.issued_at, a.expires_at, ",
     grant_cols!(),
@@ -219,6 +225,7 @@ pub(crate) const GET_ACCESS: &str = concat!(
     not_revoked!("a.grant_id")
 );
 
+#[cfg(feature = "sqlite")]
 pub(crate) const GET_REFRESH: &str = concat!(
     "SELECT t.digest, t.issued_at, t.expires_at, t.used_at, ",
     grant_cols!(),
@@ -227,7 +234,31 @@ pub(crate) const GET_REFRESH: &str = concat!(
     not_revoked!("t.grant_id")
 );
 
+/// PostgreSQL only, batched `GET_ACCESS`: `$1` digests, `$2` the time of each call;
+/// each row carries `n`, the 1-based position of the call it answers.
+#[cfg(feature = "postgres")]
+pub(crate) const GET_ACCESS_MANY: &str = concat!(
+    "SELECT d.n, a.digest, a.scope, a.issued_at, a.expires_at, ",
+    grant_cols!(),
+    " FROM unnest($1::bytea[], $2::int8[]) WITH ORDINALITY AS d(k, at, n) \
+     JOIN lk_access_tokens a ON a.digest = d.k JOIN lk_grants g ON g.id = a.grant_id \
+     WHERE a.expires_at > d.at AND ",
+    not_revoked!("a.grant_id")
+);
+
+/// PostgreSQL only, batched `GET_REFRESH`, numbered as [`GET_ACCESS_MANY`].
+#[cfg(feature = "postgres")]
+pub(crate) const GET_REFRESH_MANY: &str = concat!(
+    "SELECT d.n, t.digest, t.issued_at, t.expires_at, t.used_at, ",
+    grant_cols!(),
+    " FROM unnest($1::bytea[], $2::int8[]) WITH ORDINALITY AS d(k, at, n) \
+     JOIN lk_refresh_tokens t ON t.digest = d.k JOIN lk_grants g ON g.id = t.grant_id \
+     WHERE t.expires_at > d.at AND ",
+    not_revoked!("t.grant_id")
+);
+
 /// Marks a live, unused refresh token used; the winner gets its grant id back.
+#[cfg(feature = "sqlite")]
 pub(crate) const USE_REFRESH: &str = concat!(
     "UPDATE lk_refresh_tokens SET used_at = $2 \
      WHERE digest = $1 AND used_at IS NULL AND expires_at > $2 AND ",

@@ -107,6 +107,38 @@ impl SqliteStore {
     /// A registration was written: nothing to drop (no cache).
     fn client_changed(&self, _id: &str) {}
 
+    /// `TokenStore::get_access_token`: one query (`GET_ACCESS`).
+    async fn read_access(
+        &self,
+        digest: &SecretDigest,
+        now: i64,
+    ) -> Result<Option<(AccessTokenRecord, Grant)>, StoreError> {
+        sqlx::query_as::<_, codec::AccessRow>(sql::GET_ACCESS)
+            .bind(digest.as_bytes().as_slice())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err("get_access_token"))?
+            .map(codec::AccessRow::into_pair)
+            .transpose()
+    }
+
+    /// `TokenStore::get_refresh_token`: one query (`GET_REFRESH`).
+    async fn read_refresh(
+        &self,
+        digest: &SecretDigest,
+        now: i64,
+    ) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError> {
+        sqlx::query_as::<_, codec::RefreshRow>(sql::GET_REFRESH)
+            .bind(digest.as_bytes().as_slice())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err("get_refresh_token"))?
+            .map(codec::RefreshRow::into_pair)
+            .transpose()
+    }
+
     /// `CodeStore::consume_code`: the conditional `UPDATE … RETURNING` picks the one
     /// winner; only when it matched nothing does a second query say why.
     async fn consume(&self, digest: &SecretDigest, now: i64) -> Result<ConsumeOutcome, StoreError> {

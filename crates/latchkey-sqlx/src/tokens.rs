@@ -2,8 +2,10 @@
 //! Storing a grant with its tokens and rotating a refresh token are written per backend
 //! (`write_grant`, `write_rotation` in the backend modules: one statement on PostgreSQL, one
 //! transaction on SQLite), both opened by the conditional write that refuses a revoked grant
-//! or picks the single winning rotation; bulk revocations record every matching grant in
-//! `lk_revoked_grants` and drop the unredeemed codes in one transaction.
+//! or picks the single winning rotation; so are the token lookups (`read_access`,
+//! `read_refresh`: batched with concurrent lookups on PostgreSQL). Bulk revocations record
+//! every matching grant in `lk_revoked_grants` and drop the unredeemed codes in one
+//! transaction.
 
 /// Implements `TokenStore` for `$store` (see [`crate::store::impl_storage!`]).
 macro_rules! impl_token_store {
@@ -118,14 +120,7 @@ macro_rules! impl_token_store {
                 )>,
                 StoreError,
             > {
-                sqlx::query_as::<_, crate::codec::AccessRow>(sql::GET_ACCESS)
-                    .bind(digest.as_bytes().as_slice())
-                    .bind(codec::secs(now))
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_err("get_access_token"))?
-                    .map(crate::codec::AccessRow::into_pair)
-                    .transpose()
+                self.read_access(digest, codec::secs(now)).await
             }
 
             async fn get_refresh_token(
@@ -139,14 +134,7 @@ macro_rules! impl_token_store {
                 )>,
                 StoreError,
             > {
-                sqlx::query_as::<_, crate::codec::RefreshRow>(sql::GET_REFRESH)
-                    .bind(digest.as_bytes().as_slice())
-                    .bind(codec::secs(now))
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_err("get_refresh_token"))?
-                    .map(crate::codec::RefreshRow::into_pair)
-                    .transpose()
+                self.read_refresh(digest, codec::secs(now)).await
             }
 
             async fn rotate_refresh_token(

@@ -376,6 +376,99 @@ async fn batched_calls_each_get_their_own_answer() {
     schema.drop_schema().await;
 }
 
+/// Token lookups are batched too: each caller must get the row a single lookup would
+/// give it, judged at its own time — one token asked at once by a caller before its
+/// expiry and one after, a revoked grant's tokens and unknown digests found by no one.
+#[tokio::test(flavor = "multi_thread")]
+async fn batched_token_lookups_each_get_their_own_answer() {
+    use latchkey_engine::pkce::SecretDigest;
+    use latchkey_engine::store::{AccessTokenRecord, RefreshTokenRecord, TokenStore};
+
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let store = Arc::new(schema.store().await);
+    store.migrate().await.unwrap();
+    store.put_client(&common::seeded_client()).await.unwrap();
+    let now =
+        time::OffsetDateTime::from_unix_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
+            .unwrap();
+    let later = now + time::Duration::hours(2);
+    let digest = || SecretDigest::of(&common::random_hex(32));
+    // 12 grants, each with an access token (1 hour) and a refresh token (1 day).
+    let mut stored = Vec::new();
+    for _ in 0..12 {
+        let grant = grant_at(now);
+        let access = AccessTokenRecord {
+            digest: digest(),
+            grant_id: grant.id,
+            scope: grant.scope.clone(),
+            issued_at: now,
+            expires_at: now + time::Duration::hours(1),
+        };
+        let refresh = RefreshTokenRecord {
+            digest: digest(),
+            grant_id: grant.id,
+            issued_at: now,
+            expires_at: now + time::Duration::days(1),
+            used_at: None,
+        };
+        store
+            .insert_grant(&grant, &access, Some(&refresh))
+            .await
+            .unwrap();
+        stored.push((grant.id, access.digest, refresh.digest));
+    }
+    let revoked = stored[0].0;
+    store.revoke_grant(&revoked).await.unwrap();
+
+    // Every access digest at `now` and at `later`, every refresh digest at `now`, and
+    // unknown digests; the answer each lookup must get: its grant id, or none.
+    let mut calls = Vec::new();
+    for &(grant, access, refresh) in &stored {
+        let live = (grant != revoked).then_some(grant);
+        calls.push((true, access, now, live));
+        calls.push((true, access, later, None));
+        calls.push((false, refresh, now, live));
+    }
+    for _ in 0..4 {
+        calls.push((true, digest(), now, None));
+        calls.push((false, digest(), now, None));
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(calls.len()));
+    let tasks: Vec<_> = calls
+        .into_iter()
+        .map(|(is_access, digest, at, expected)| {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let found = if is_access {
+                    let found = store.get_access_token(&digest, at).await.unwrap();
+                    found.map(|(record, grant)| {
+                        assert_eq!(record.digest, digest);
+                        assert_eq!(record.grant_id, grant.id);
+                        grant.id
+                    })
+                } else {
+                    let found = store.get_refresh_token(&digest, at).await.unwrap();
+                    found.map(|(record, grant)| {
+                        assert_eq!(record.digest, digest);
+                        assert_eq!(record.grant_id, grant.id);
+                        grant.id
+                    })
+                };
+                assert_eq!(found, expected, "access: {is_access}, at {at}");
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+
+    store.pool().close().await;
+    schema.drop_schema().await;
+}
+
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_not_a_panic() {
     let url = "postgres://postgres@127.0.0.1:1/test";
