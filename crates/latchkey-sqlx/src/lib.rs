@@ -42,7 +42,7 @@ mod error;
 #[cfg(feature = "postgres")]
 mod pg_batch;
 #[cfg(feature = "postgres")]
-mod pg_reads;
+mod pg_tokens;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sql;

@@ -20,7 +20,7 @@ use sqlx::PgPool;
 use crate::batch::{BatchFuture, Batcher};
 use crate::codec::{self, ClientRow, CodeRow};
 use crate::error::map_err;
-use crate::pg_reads::{self, AccessAnswer, RefreshAnswer, TokenRead};
+use crate::pg_tokens::{self, AccessAnswer, RefreshAnswer, RotateCall, TokenRead};
 use crate::sql;
 
 /// A code to consume: its digest and the time of the request (unix seconds).
@@ -42,6 +42,7 @@ pub(crate) struct Batches {
     pub(crate) clients: Batcher<ClientId, Option<Client>>,
     pub(crate) access: Batcher<TokenRead, AccessAnswer>,
     pub(crate) refresh: Batcher<TokenRead, RefreshAnswer>,
+    pub(crate) rotations: Batcher<RotateCall, bool>,
 }
 
 impl std::fmt::Debug for Batches {
@@ -53,7 +54,7 @@ impl std::fmt::Debug for Batches {
 impl Batches {
     pub(crate) fn new(pool: &PgPool) -> Arc<Self> {
         let (p1, p2, p3, p4) = (pool.clone(), pool.clone(), pool.clone(), pool.clone());
-        let (p5, p6) = (pool.clone(), pool.clone());
+        let (p5, p6, p7) = (pool.clone(), pool.clone(), pool.clone());
         Arc::new(Self {
             codes: Batcher::new("consume_code", move |calls| {
                 boxed(consume(p1.clone(), calls))
@@ -64,10 +65,13 @@ impl Batches {
             clients: Batcher::new("get_client", move |ids| boxed(get_clients(p3.clone(), ids))),
             redemptions: Batcher::new("redeem_code", move |calls| boxed(redeem(p4.clone(), calls))),
             access: Batcher::new("get_access_token", move |calls| {
-                boxed(pg_reads::get_access_tokens(p5.clone(), calls))
+                boxed(pg_tokens::get_access_tokens(p5.clone(), calls))
             }),
             refresh: Batcher::new("get_refresh_token", move |calls| {
-                boxed(pg_reads::get_refresh_tokens(p6.clone(), calls))
+                boxed(pg_tokens::get_refresh_tokens(p6.clone(), calls))
+            }),
+            rotations: Batcher::new("rotate_refresh_token", move |calls| {
+                boxed(pg_tokens::rotate(p7.clone(), calls))
             }),
         })
     }
@@ -81,7 +85,7 @@ fn boxed<O>(
 
 /// Whether a failed batch statement should be retried call by call: only when the
 /// database refused the statement (a constraint, a deadlock) — not when it was unreachable.
-fn retry_singly(len: usize, err: &sqlx::Error) -> bool {
+pub(crate) fn retry_singly(len: usize, err: &sqlx::Error) -> bool {
     len > 1 && matches!(err, sqlx::Error::Database(_))
 }
 

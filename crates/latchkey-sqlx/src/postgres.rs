@@ -252,8 +252,9 @@ impl PostgresStore {
             .await
     }
 
-    /// `TokenStore::rotate_refresh_token`: one statement ([`sql::ROTATE_REFRESH`]); only
-    /// when it matched nothing does a second query say whether that was a replay.
+    /// `TokenStore::rotate_refresh_token`: batched with concurrent rotations
+    /// ([`sql::ROTATE_REFRESHES`]); only a call that did not use its token asks whether
+    /// that was a replay (`REFRESH_STATUS`).
     async fn write_rotation(
         &self,
         presented: &SecretDigest,
@@ -261,25 +262,11 @@ impl PostgresStore {
         next_access: &AccessTokenRecord,
         now: i64,
     ) -> Result<RotateOutcome, StoreError> {
-        let won: Option<Vec<u8>> = sqlx::query_scalar(sql::ROTATE_REFRESH)
-            .bind(presented.as_bytes().as_slice())
-            .bind(now)
-            .bind(next_refresh.digest.as_bytes().as_slice())
-            .bind(next_refresh.grant_id.as_bytes().as_slice())
-            .bind(codec::secs(next_refresh.issued_at))
-            .bind(codec::secs(next_refresh.expires_at))
-            .bind(codec::opt_secs(next_refresh.used_at))
-            .bind(next_access.digest.as_bytes().as_slice())
-            .bind(next_access.grant_id.as_bytes().as_slice())
-            .bind(codec::scope_text(&next_access.scope))
-            .bind(codec::secs(next_access.issued_at))
-            .bind(codec::secs(next_access.expires_at))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err("rotate_refresh_token"))?;
-        match won {
-            Some(_) => Ok(RotateOutcome::Rotated),
-            None => self.rotation_refused(presented, now).await,
+        let call = (*presented, now, next_refresh.clone(), next_access.clone());
+        if self.batches.rotations.call(call).await? {
+            Ok(RotateOutcome::Rotated)
+        } else {
+            self.rotation_refused(presented, now).await
         }
     }
 }

@@ -194,22 +194,31 @@ pub(crate) const REDEEM_CODES: &str = concat!(
 pub(crate) const GET_CLIENTS: &str = "SELECT id, name, secret_sha256, redirect_uris, \
      grant_types, scope FROM lk_clients WHERE id = ANY($1)";
 
-/// PostgreSQL only: a whole rotation in one statement. The `UPDATE` is [`USE_REFRESH`]
-/// (its row lock picks the one winner among concurrent rotations, as there); the new
-/// refresh (`$3`–`$7`) and access (`$8`–`$12`) tokens are inserted only from its
-/// `RETURNING`, so a lost race or a revoked grant stores nothing. Returns the grant id when
-/// this call won.
+/// PostgreSQL only: a batch of whole rotations in one statement. The `UPDATE` is
+/// `USE_REFRESH` for every call at once (its row locks pick the one winner among
+/// concurrent rotations, in this batch or another); each winner's new refresh and access
+/// token are inserted only from its `RETURNING`, so a lost race or a revoked grant stores
+/// nothing. Per call: `$1` the presented digest, `$2` the time of the request, `$3`–`$7`
+/// the new refresh token (digest, grant id, issue time, expiry, used time) and `$8`–`$12`
+/// the new access token (digest, grant id, scope, issue time, expiry). Returns the 1-based
+/// position of each call that won; a digest listed twice is used once.
 #[cfg(feature = "postgres")]
-pub(crate) const ROTATE_REFRESH: &str = concat!(
-    "WITH used AS (UPDATE lk_refresh_tokens SET used_at = $2 \
-     WHERE digest = $1 AND used_at IS NULL AND expires_at > $2 AND ",
+pub(crate) const ROTATE_REFRESHES: &str = concat!(
+    "WITH d AS (SELECT * FROM unnest($1::bytea[], $2::int8[], $3::bytea[], $4::bytea[], \
+     $5::int8[], $6::int8[], $7::int8[], $8::bytea[], $9::bytea[], $10::text[], \
+     $11::int8[], $12::int8[]) WITH ORDINALITY AS d(k, at, r_digest, r_grant, r_issued, \
+     r_expires, r_used, a_digest, a_grant, a_scope, a_issued, a_expires, n)), \
+     used AS (UPDATE lk_refresh_tokens SET used_at = d.at FROM d \
+     WHERE lk_refresh_tokens.digest = d.k AND lk_refresh_tokens.used_at IS NULL \
+     AND lk_refresh_tokens.expires_at > d.at AND ",
     not_revoked!("lk_refresh_tokens.grant_id"),
-    " RETURNING grant_id), \
+    " RETURNING d.n, d.r_digest, d.r_grant, d.r_issued, d.r_expires, d.r_used, \
+     d.a_digest, d.a_grant, d.a_scope, d.a_issued, d.a_expires), \
      r AS (INSERT INTO lk_refresh_tokens (digest, grant_id, issued_at, expires_at, used_at) \
-     SELECT $3, $4, $5, $6, $7 FROM used), \
+     SELECT r_digest, r_grant, r_issued, r_expires, r_used FROM used), \
      a AS (INSERT INTO lk_access_tokens (digest, grant_id, scope, issued_at, expires_at) \
-     SELECT $8, $9, $10, $11, $12 FROM used) \
-     SELECT grant_id FROM used"
+     SELECT a_digest, a_grant, a_scope, a_issued, a_expires FROM used) \
+     SELECT n FROM used"
 );
 
 #[cfg(feature = "sqlite")]

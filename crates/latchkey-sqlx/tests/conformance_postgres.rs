@@ -469,6 +469,124 @@ async fn batched_token_lookups_each_get_their_own_answer() {
     schema.drop_schema().await;
 }
 
+/// Refresh rotations are batched: of three calls rotating one token at once exactly one
+/// wins and stores its successors, the other two are told of a replay and store nothing;
+/// a revoked grant's, an expired and an unknown token rotate for no one.
+#[tokio::test(flavor = "multi_thread")]
+async fn batched_rotations_have_one_winner_per_token() {
+    use latchkey_engine::pkce::SecretDigest;
+    use latchkey_engine::store::{
+        AccessTokenRecord, RefreshTokenRecord, RotateOutcome, TokenStore,
+    };
+
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let store = Arc::new(schema.store().await);
+    store.migrate().await.unwrap();
+    store.put_client(&common::seeded_client()).await.unwrap();
+    let now =
+        time::OffsetDateTime::from_unix_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
+            .unwrap();
+    let digest = || SecretDigest::of(&common::random_hex(32));
+    let refresh_for = |grant: latchkey_engine::GrantId, ttl: time::Duration| RefreshTokenRecord {
+        digest: digest(),
+        grant_id: grant,
+        issued_at: now,
+        expires_at: now + ttl,
+        used_at: None,
+    };
+    let access_for = |grant: &latchkey_engine::Grant| AccessTokenRecord {
+        digest: digest(),
+        grant_id: grant.id,
+        scope: grant.scope.clone(),
+        issued_at: now,
+        expires_at: now + time::Duration::hours(1),
+    };
+    // 10 live tokens, one whose grant is revoked, one expired, one never issued.
+    let mut presented = Vec::new();
+    for i in 0..12 {
+        let grant = grant_at(now);
+        let ttl = if i == 11 {
+            time::Duration::seconds(-1)
+        } else {
+            time::Duration::days(1)
+        };
+        let refresh = refresh_for(grant.id, ttl);
+        store
+            .insert_grant(&grant, &access_for(&grant), Some(&refresh))
+            .await
+            .unwrap();
+        presented.push((grant, refresh.digest));
+    }
+    store.revoke_grant(&presented[10].0.id).await.unwrap();
+    presented.push((grant_at(now), digest()));
+
+    let attempts: Vec<_> = presented
+        .iter()
+        .flat_map(|(grant, token)| (0..3).map(move |_| (grant.clone(), *token)))
+        .collect();
+    let barrier = Arc::new(tokio::sync::Barrier::new(attempts.len()));
+    let tasks: Vec<_> = attempts
+        .into_iter()
+        .map(|(grant, token)| {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            let next_refresh = refresh_for(grant.id, time::Duration::days(1));
+            let next_access = access_for(&grant);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let outcome = store
+                    .rotate_refresh_token(&token, &next_refresh, &next_access, now)
+                    .await
+                    .unwrap();
+                (
+                    grant.id,
+                    token,
+                    next_refresh.digest,
+                    next_access.digest,
+                    outcome,
+                )
+            })
+        })
+        .collect();
+    let results: Vec<_> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    for (i, (grant, token)) in presented.iter().enumerate() {
+        let mine: Vec<_> = results.iter().filter(|r| r.1 == *token).collect();
+        assert_eq!(mine.len(), 3);
+        for (_, _, next_refresh, next_access, outcome) in &mine {
+            let stored = store.get_refresh_token(next_refresh, now).await.unwrap();
+            let access = store.get_access_token(next_access, now).await.unwrap();
+            assert_eq!(stored.is_some(), *outcome == RotateOutcome::Rotated, "{i}");
+            assert_eq!(access.is_some(), *outcome == RotateOutcome::Rotated, "{i}");
+        }
+        let outcomes: Vec<RotateOutcome> = mine.iter().map(|r| r.4.clone()).collect();
+        let rotated = outcomes
+            .iter()
+            .filter(|o| **o == RotateOutcome::Rotated)
+            .count();
+        if i < 10 {
+            assert_eq!(rotated, 1, "{i}: {outcomes:?}");
+            let replays = outcomes
+                .iter()
+                .filter(|o| **o == RotateOutcome::Replayed(grant.id))
+                .count();
+            assert_eq!(replays, 2, "{i}: {outcomes:?}");
+        } else {
+            assert!(
+                outcomes.iter().all(|o| *o == RotateOutcome::Unknown),
+                "{i}: {outcomes:?}"
+            );
+        }
+    }
+
+    store.pool().close().await;
+    schema.drop_schema().await;
+}
+
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_not_a_panic() {
     let url = "postgres://postgres@127.0.0.1:1/test";

@@ -1,21 +1,22 @@
-//! The PostgreSQL backend's batched token reads: the access-token lookup behind every
-//! bearer check and introspection, and the refresh-token lookup that opens a rotation.
-//! Under load these run once per API call, so concurrent lookups are coalesced like the
-//! code exchange's steps ([`crate::batch`]): one statement over `unnest`ed arrays
-//! answers up to a batch of calls, and each call gets exactly the row a single
-//! `GET_ACCESS`/`GET_REFRESH` would have given it — matched by its position in the
-//! arrays, so two calls for one token at different times are judged each at its own
-//! time. Reads change nothing, so a failed statement fails every call of its batch
-//! without a retry; a row that cannot be decoded fails only its own call.
+//! The PostgreSQL backend's batched token statements: the access-token lookup behind every
+//! bearer check and introspection, and the refresh grant's lookup and rotation. Under load
+//! these run once per API call, so concurrent calls are coalesced like the code
+//! exchange's steps ([`crate::batch`]): one statement over `unnest`ed arrays serves up to
+//! a batch of calls, and each call is answered by its position in the arrays (`WITH
+//! ORDINALITY`) — a lookup gets exactly the row a single `GET_ACCESS`/`GET_REFRESH` would
+//! have given it, judged at its own time, and of several calls rotating one token only
+//! the one whose successors were stored is told it won. A failed lookup statement fails
+//! every call of its batch (reads change nothing); a rotation statement the database
+//! refused as a whole is retried call by call, as the redemptions are.
 
 use latchkey_engine::pkce::SecretDigest;
 use latchkey_engine::store::{AccessTokenRecord, RefreshTokenRecord, StoreError};
 use latchkey_engine::Grant;
 use sqlx::PgPool;
 
-use crate::codec::{AccessRow, RefreshRow};
+use crate::codec::{self, AccessRow, RefreshRow};
 use crate::error::map_err;
-use crate::pg_batch::all_failed;
+use crate::pg_batch::{all_failed, retry_singly};
 use crate::sql;
 
 /// A token to look up: its digest and the time of the request (unix seconds).
@@ -24,6 +25,9 @@ pub(crate) type TokenRead = (SecretDigest, i64);
 pub(crate) type AccessAnswer = Option<(AccessTokenRecord, Grant)>;
 /// A live refresh token with its grant, if there is one.
 pub(crate) type RefreshAnswer = Option<(RefreshTokenRecord, Grant)>;
+/// A rotation: the presented refresh token's digest, the time of the request (unix
+/// seconds) and the successors to store if this call uses the token.
+pub(crate) type RotateCall = (SecretDigest, i64, RefreshTokenRecord, AccessTokenRecord);
 
 /// A row of [`sql::GET_ACCESS_MANY`]: the 1-based position of the call it answers.
 #[derive(sqlx::FromRow)]
@@ -108,6 +112,65 @@ pub(crate) async fn get_refresh_tokens(
         ),
         Err(err) => all_failed(calls.len(), &map_err(OP)(err)),
     }
+}
+
+/// `TokenStore::rotate_refresh_token`'s conditional write for a batch of calls: `true`
+/// for each call that used its token and stored its successors. A call answered `false`
+/// met a used, expired, revoked or unknown token; the store then asks which
+/// (`REFRESH_STATUS`), as after a single rotation.
+pub(crate) async fn rotate(pool: PgPool, calls: Vec<RotateCall>) -> Vec<Result<bool, StoreError>> {
+    const OP: &str = "rotate_refresh_token";
+    let n = calls.len();
+    let column = |f: &dyn Fn(&RotateCall) -> i64| calls.iter().map(f).collect::<Vec<i64>>();
+    let bytes = |f: &dyn Fn(&RotateCall) -> &[u8]| calls.iter().map(f).collect::<Vec<&[u8]>>();
+    let presented = bytes(&|c| c.0.as_bytes());
+    let times = column(&|c| c.1);
+    let r_digests = bytes(&|c| c.2.digest.as_bytes());
+    let r_grants = bytes(&|c| c.2.grant_id.as_bytes());
+    let r_issued = column(&|c| codec::secs(c.2.issued_at));
+    let r_expires = column(&|c| codec::secs(c.2.expires_at));
+    let r_used: Vec<Option<i64>> = calls.iter().map(|c| codec::opt_secs(c.2.used_at)).collect();
+    let a_digests = bytes(&|c| c.3.digest.as_bytes());
+    let a_grants = bytes(&|c| c.3.grant_id.as_bytes());
+    let a_scopes: Vec<String> = calls
+        .iter()
+        .map(|c| codec::scope_text(&c.3.scope))
+        .collect();
+    let a_issued = column(&|c| codec::secs(c.3.issued_at));
+    let a_expires = column(&|c| codec::secs(c.3.expires_at));
+    let won = sqlx::query_scalar::<_, i64>(sql::ROTATE_REFRESHES)
+        .bind(&presented)
+        .bind(&times)
+        .bind(&r_digests)
+        .bind(&r_grants)
+        .bind(&r_issued)
+        .bind(&r_expires)
+        .bind(&r_used)
+        .bind(&a_digests)
+        .bind(&a_grants)
+        .bind(&a_scopes)
+        .bind(&a_issued)
+        .bind(&a_expires)
+        .fetch_all(&pool)
+        .await;
+    let won = match won {
+        Ok(won) => won,
+        // The statement is atomic: a refused batch used no token, so each call can run
+        // again on its own.
+        Err(err) if retry_singly(n, &err) => {
+            let mut answers = Vec::with_capacity(n);
+            for call in calls {
+                let mut one = Box::pin(rotate(pool.clone(), vec![call])).await;
+                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
+            }
+            return answers;
+        }
+        Err(err) => return all_failed(n, &map_err(OP)(err)),
+    };
+    place(n, won.into_iter().map(|k| (k, Ok(()))))
+        .into_iter()
+        .map(|answer| answer.map(|won| won.is_some()))
+        .collect()
 }
 
 #[cfg(test)]
