@@ -34,7 +34,8 @@ pub(crate) type GrantCall = (Grant, AccessTokenRecord, Option<RefreshTokenRecord
 /// A code's digest, grant id and `consumed_at`, as [`sql::CODE_STATUSES`] reads them.
 type CodeStatus = (Vec<u8>, Vec<u8>, Option<i64>);
 
-/// The batchers of one [`crate::PostgresStore`] (shared by its clones).
+/// The batchers of one [`crate::PostgresStore`] (shared by its clones): this module's
+/// operations and the token lookups and rotations of [`crate::pg_tokens`].
 pub(crate) struct Batches {
     pub(crate) codes: Batcher<CodeCall, ConsumeOutcome>,
     pub(crate) grants: Batcher<GrantCall, ()>,
