@@ -107,6 +107,28 @@ pub(crate) fn all_failed<O>(len: usize, err: &StoreError) -> Vec<Result<O, Store
     (0..len).map(|_| Err(copy(err))).collect()
 }
 
+/// Runs each of `calls` through `run` as a batch of its own: what a batch function does
+/// when the database refused its statement as a whole ([`retry_singly`]), so that the
+/// call at fault fails alone.
+pub(crate) async fn one_by_one<C, O, F>(
+    calls: Vec<C>,
+    op: &'static str,
+    run: impl Fn(Vec<C>) -> F,
+) -> Vec<Result<O, StoreError>>
+where
+    F: std::future::Future<Output = Vec<Result<O, StoreError>>>,
+{
+    let mut answers = Vec::with_capacity(calls.len());
+    for call in calls {
+        let mut one = run(vec![call]).await;
+        answers.push(
+            one.pop()
+                .unwrap_or_else(|| Err(StoreError::Other(op.into()))),
+        );
+    }
+    answers
+}
+
 async fn consume(pool: PgPool, calls: Vec<CodeCall>) -> Vec<Result<ConsumeOutcome, StoreError>> {
     const OP: &str = "consume_code";
     let digests: Vec<&[u8]> = calls.iter().map(|(d, _)| d.as_bytes().as_slice()).collect();
@@ -119,12 +141,7 @@ async fn consume(pool: PgPool, calls: Vec<CodeCall>) -> Vec<Result<ConsumeOutcom
     let won = match won {
         Ok(rows) => rows,
         Err(err) if retry_singly(calls.len(), &err) => {
-            let mut answers = Vec::with_capacity(calls.len());
-            for call in calls {
-                let mut one = Box::pin(consume(pool.clone(), vec![call])).await;
-                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
-            }
-            return answers;
+            return one_by_one(calls, OP, |one| Box::pin(consume(pool.clone(), one))).await;
         }
         Err(err) => return all_failed(calls.len(), &map_err(OP)(err)),
     };
@@ -231,12 +248,7 @@ async fn redeem(pool: PgPool, calls: Vec<RedeemCall>) -> Vec<Result<ConsumeOutco
         // The statement is atomic: a refused batch consumed nothing, so each call can run
         // again on its own.
         Err(err) if retry_singly(n, &err) => {
-            let mut answers = Vec::with_capacity(n);
-            for call in calls {
-                let mut one = Box::pin(redeem(pool.clone(), vec![call])).await;
-                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
-            }
-            return answers;
+            return one_by_one(calls, OP, |one| Box::pin(redeem(pool.clone(), one))).await;
         }
         Err(err) => return all_failed(n, &map_err(OP)(err)),
     };
@@ -338,12 +350,7 @@ async fn insert_grants(pool: PgPool, calls: Vec<GrantCall>) -> Vec<Result<(), St
             })
             .collect(),
         Err(err) if retry_singly(n, &err) => {
-            let mut answers = Vec::with_capacity(n);
-            for call in calls {
-                let mut one = Box::pin(insert_grants(pool.clone(), vec![call])).await;
-                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
-            }
-            answers
+            one_by_one(calls, OP, |one| Box::pin(insert_grants(pool.clone(), one))).await
         }
         Err(err) => all_failed(n, &map_err(OP)(err)),
     }

@@ -12,11 +12,12 @@
 use latchkey_engine::pkce::SecretDigest;
 use latchkey_engine::store::{AccessTokenRecord, RefreshTokenRecord, StoreError};
 use latchkey_engine::Grant;
+use sqlx::postgres::PgRow;
 use sqlx::PgPool;
 
 use crate::codec::{self, AccessRow, RefreshRow};
 use crate::error::map_err;
-use crate::pg_batch::{all_failed, retry_singly};
+use crate::pg_batch::{all_failed, one_by_one, retry_singly};
 use crate::sql;
 
 /// A token to look up: its digest and the time of the request (unix seconds).
@@ -72,25 +73,44 @@ fn place<T>(
     answers
 }
 
-/// `TokenStore::get_access_token` for a batch of calls.
-pub(crate) async fn get_access_tokens(
+/// Runs one batched lookup `statement` (digests and times as `$1`, `$2`) and answers each
+/// call with the row numbered for it, decoded by `answer`.
+async fn lookup<N, T>(
     pool: PgPool,
     calls: Vec<TokenRead>,
-) -> Vec<Result<AccessAnswer, StoreError>> {
-    const OP: &str = "get_access_token";
+    statement: &'static str,
+    op: &'static str,
+    answer: fn(N) -> (i64, Result<T, StoreError>),
+) -> Vec<Result<Option<T>, StoreError>>
+where
+    N: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
     let (digests, times) = arrays(&calls);
-    let rows = sqlx::query_as::<_, NumberedAccess>(sql::GET_ACCESS_MANY)
+    let rows = sqlx::query_as::<_, N>(statement)
         .bind(&digests)
         .bind(&times)
         .fetch_all(&pool)
         .await;
     match rows {
-        Ok(rows) => place(
-            calls.len(),
-            rows.into_iter().map(|r| (r.n, r.row.into_pair())),
-        ),
-        Err(err) => all_failed(calls.len(), &map_err(OP)(err)),
+        Ok(rows) => place(calls.len(), rows.into_iter().map(answer)),
+        Err(err) => all_failed(calls.len(), &map_err(op)(err)),
     }
+}
+
+/// `TokenStore::get_access_token` for a batch of calls.
+pub(crate) async fn get_access_tokens(
+    pool: PgPool,
+    calls: Vec<TokenRead>,
+) -> Vec<Result<AccessAnswer, StoreError>> {
+    let answer = |r: NumberedAccess| (r.n, r.row.into_pair());
+    lookup(
+        pool,
+        calls,
+        sql::GET_ACCESS_MANY,
+        "get_access_token",
+        answer,
+    )
+    .await
 }
 
 /// `TokenStore::get_refresh_token` for a batch of calls.
@@ -98,20 +118,15 @@ pub(crate) async fn get_refresh_tokens(
     pool: PgPool,
     calls: Vec<TokenRead>,
 ) -> Vec<Result<RefreshAnswer, StoreError>> {
-    const OP: &str = "get_refresh_token";
-    let (digests, times) = arrays(&calls);
-    let rows = sqlx::query_as::<_, NumberedRefresh>(sql::GET_REFRESH_MANY)
-        .bind(&digests)
-        .bind(&times)
-        .fetch_all(&pool)
-        .await;
-    match rows {
-        Ok(rows) => place(
-            calls.len(),
-            rows.into_iter().map(|r| (r.n, r.row.into_pair())),
-        ),
-        Err(err) => all_failed(calls.len(), &map_err(OP)(err)),
-    }
+    let answer = |r: NumberedRefresh| (r.n, r.row.into_pair());
+    lookup(
+        pool,
+        calls,
+        sql::GET_REFRESH_MANY,
+        "get_refresh_token",
+        answer,
+    )
+    .await
 }
 
 /// `TokenStore::rotate_refresh_token`'s conditional write for a batch of calls: `true`
@@ -158,12 +173,7 @@ pub(crate) async fn rotate(pool: PgPool, calls: Vec<RotateCall>) -> Vec<Result<b
         // The statement is atomic: a refused batch used no token, so each call can run
         // again on its own.
         Err(err) if retry_singly(n, &err) => {
-            let mut answers = Vec::with_capacity(n);
-            for call in calls {
-                let mut one = Box::pin(rotate(pool.clone(), vec![call])).await;
-                answers.push(one.pop().unwrap_or(Err(StoreError::Other(OP.into()))));
-            }
-            return answers;
+            return one_by_one(calls, OP, |one| Box::pin(rotate(pool.clone(), one))).await;
         }
         Err(err) => return all_failed(n, &map_err(OP)(err)),
     };
