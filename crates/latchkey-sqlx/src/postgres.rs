@@ -7,8 +7,9 @@
 //! its tokens) and a refresh rotation are each a single statement with data-modifying
 //! `WITH` clauses: one round trip and one commit where a transaction would take five; and
 //! concurrent calls of the two steps every code exchange takes (reading the client,
-//! redeeming the code) and of the token lookups behind bearer checks, introspection and
-//! refresh are coalesced into one statement each ([`crate::batch`]).
+//! redeeming the code), of the token lookups behind bearer checks, introspection and
+//! refresh, and of refresh rotations are coalesced into one statement each
+//! ([`crate::batch`]).
 
 use std::str::FromStr;
 use std::sync::Arc;
