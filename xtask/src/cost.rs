@@ -1,7 +1,7 @@
 //! `cargo xtask http-cost`: the deterministic companion of `bench-http`. Starts the floor
-//! server and each demo (release builds, memory store unless `--store` names another,
-//! `RUST_LOG=warn`) under valgrind's
-//! callgrind, sends the same number of requests of every load kind through the
+//! server and each demo (release builds, `RUST_LOG=warn`, the memory store unless
+//! `--store` names another) under valgrind's callgrind, sends the same number of
+//! requests of every load kind through the
 //! benchmark's own driver, and prints the **server's instructions per request** for each
 //! load next to the floor's, with the ratio they predict for a server-bound run (floor
 //! instructions / load instructions; a flow is per flow). Wall-clock req/s on a shared
@@ -29,8 +29,15 @@
 //! perturbation), for `perf report --children`: how much of a request each layer
 //! (hyper, routing, adapter, engine, store) takes with everything it calls.
 //!
-//! `cargo xtask http-cost [--native [--perf | --perf-graph]] [--requests N] [--concurrency C] [--only
-//! axum|actix] [--store memory|sqlite:PATH|postgres://…] [--out DIR]` (defaults 2000, 32).
+//! `--store` takes what the demos' `--store` takes (`sqlite:PATH`, `postgres://…`). The
+//! demos write into that database as it is, so give each run a fresh file or schema
+//! (`?options=-csearch_path%3Dlk_cost`): tables left by earlier runs make every load's
+//! indexes larger. The tables name the store's kind, never its URL (it may hold a
+//! password).
+//!
+//! `cargo xtask http-cost [--native [--perf | --perf-graph]] [--requests N] [--concurrency
+//! C] [--only axum|actix] [--store memory|sqlite:PATH|postgres://…] [--out DIR]` (defaults
+//! 2000, 32).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -540,6 +547,17 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// What kind of store `spec` names, for the printed tables: `memory`, `sqlite`,
+/// `postgres`, or `other` (a URL is never printed: it may hold a password).
+fn store_kind(spec: &str) -> &'static str {
+    match spec.split(':').next() {
+        Some("memory") => "memory",
+        Some("sqlite") => "sqlite",
+        Some("postgres" | "postgresql") => "postgres",
+        _ => "other",
+    }
+}
+
 fn print(lines: &[Line], args: &Args) {
     let floor = |load: &str| {
         lines
@@ -548,11 +566,12 @@ fn print(lines: &[Line], args: &Args) {
             .map(Line::per_unit)
     };
     let (post, get) = (floor("floor POST"), floor("floor GET"));
+    let store = store_kind(&args.store);
     if args.native {
         println!(
-            "\nCPU time on the cores (schedstat, user + kernel), {} requests per load at \
-             concurrency {}; predicted ratio = floor (server + client) / load (server + \
-             client), what a CPU-bound run on shared cores would show.\n",
+            "\nCPU time on the cores (schedstat, user + kernel), demos on the {store} store, {} \
+             requests per load at concurrency {}; predicted ratio = floor (server + client) / \
+             load (server + client), what a CPU-bound run on shared cores would show.\n",
             args.requests, args.concurrency
         );
         println!(
@@ -562,8 +581,9 @@ fn print(lines: &[Line], args: &Args) {
         println!("|---|---|---:|---:|---:|---:|---:|");
     } else {
         println!(
-            "\nServer instructions (callgrind), {} requests per load at concurrency {}; \
-             predicted ratio = floor instructions / load instructions.\n",
+            "\nServer instructions (callgrind), demos on the {store} store, {} requests per \
+             load at concurrency {}; predicted ratio = floor instructions / load \
+             instructions.\n",
             args.requests, args.concurrency
         );
         println!("| server | load | instructions per unit | predicted ratio | dump |");
@@ -645,5 +665,19 @@ fn print(lines: &[Line], args: &Args) {
             "\nperf files (NAME.perf.N, the Nth load of each server) in {}",
             args.out.display()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::store_kind;
+
+    #[test]
+    fn the_tables_name_the_store_kind_and_never_its_url() {
+        assert_eq!(store_kind("memory"), "memory");
+        assert_eq!(store_kind("sqlite:/tmp/x.db"), "sqlite");
+        assert_eq!(store_kind("postgres://u:secret@db/test"), "postgres");
+        assert_eq!(store_kind("postgresql://u:secret@db/test"), "postgres");
+        assert_eq!(store_kind("redis://secret@x"), "other");
     }
 }
