@@ -5,18 +5,29 @@
 //! 127.0.0.1:0`; it prints `listening on http://ADDR` like the demos, so the benchmark
 //! starts it as a separate release process the same way. Every load's ratio is taken
 //! against this floor measured by the same tool.
+//!
+//! `POST /work` is the same handler after a busy wait of `x-work-ns` nanoseconds (at most
+//! [`MAX_WORK_NS`]): `cargo xtask bench-budget` measures it against `/` to find how much
+//! handler CPU each target ratio leaves a request.
 
 use std::io::Write;
 
 use axum::body::Bytes;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use http::Method;
+use http::{HeaderName, Method};
+use std::time::{Duration, Instant};
 
 use crate::driver::Fixed;
+
+/// The header that tells `POST /work` how long to busy-wait, in nanoseconds.
+pub(crate) const WORK_HEADER: HeaderName = HeaderName::from_static("x-work-ns");
+
+/// The longest busy wait `POST /work` does (1 ms), whatever the header asks.
+pub(crate) const MAX_WORK_NS: u64 = 1_000_000;
 
 /// A token response as the demo writes it, with 43-character random tokens.
 pub(crate) const TOKEN_JSON: &str = concat!(
@@ -51,8 +62,31 @@ async fn answer(body: Bytes) -> Response {
 }
 
 /// The floor application: `GET /` and `POST /` answer [`TOKEN_JSON`].
+/// Keeps the core busy for `ns` nanoseconds of wall time: what a handler doing that much
+/// CPU work costs the machine (a preemption inside the wait would make it cost less; at a
+/// few µs per request that is rare).
+fn busy_wait(ns: u64) {
+    let until = Instant::now() + Duration::from_nanos(ns.min(MAX_WORK_NS));
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+/// `answer` after `x-work-ns` nanoseconds of busy waiting (none without the header).
+async fn work(headers: HeaderMap, body: Bytes) -> Response {
+    let ns = headers
+        .get(&WORK_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    busy_wait(ns);
+    answer(body).await
+}
+
 fn app() -> Router {
-    Router::new().route("/", get(answer).post(answer))
+    Router::new()
+        .route("/", get(answer).post(answer))
+        .route("/work", post(work))
 }
 
 /// `floor-server [--addr HOST:PORT]`: serves until killed.
@@ -119,4 +153,45 @@ pub(crate) fn request(base: &str, method: Method) -> Result<Fixed, String> {
         headers,
         body,
     })
+}
+
+/// The floor's POST sent to `/work`, asking for `ns` nanoseconds of handler work.
+pub(crate) fn work_request(base: &str, ns: u64) -> Result<Fixed, String> {
+    let mut fixed = request(base, Method::POST)?;
+    fixed.uri = format!("{}/work", base.trim_end_matches('/'))
+        .parse()
+        .map_err(|e| format!("floor URL: {e}"))?;
+    fixed.headers.push((WORK_HEADER, HeaderValue::from(ns)));
+    Ok(fixed)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_work_request_goes_to_work_with_its_amount() {
+        let fixed = work_request("http://127.0.0.1:1/", 2500).unwrap();
+        assert_eq!(fixed.uri.path(), "/work");
+        assert_eq!(fixed.method, Method::POST);
+        let amount = fixed.headers.iter().find(|(name, _)| name == WORK_HEADER);
+        assert_eq!(amount.map(|(_, v)| v.as_bytes()), Some(&b"2500"[..]));
+        // The rest is the floor's POST: same body and credentials.
+        let plain = request("http://127.0.0.1:1", Method::POST).unwrap();
+        assert_eq!(fixed.body, plain.body);
+        assert_eq!(fixed.headers.len(), plain.headers.len() + 1);
+    }
+
+    #[test]
+    fn the_busy_wait_lasts_at_least_as_asked_and_a_huge_ask_ends() {
+        let began = Instant::now();
+        busy_wait(200_000);
+        assert!(began.elapsed() >= Duration::from_micros(200));
+        // Without the cap this would overflow the deadline or spin for centuries.
+        let began = Instant::now();
+        busy_wait(u64::MAX);
+        let waited = began.elapsed();
+        assert!(waited >= Duration::from_nanos(MAX_WORK_NS), "{waited:?}");
+    }
 }

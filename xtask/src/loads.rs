@@ -88,7 +88,7 @@ impl Group<'_> {
         }
     }
 
-    fn fixed(&self, fixed: driver::Fixed, units: usize) -> Result<Measured, String> {
+    pub(crate) fn fixed(&self, fixed: driver::Fixed, units: usize) -> Result<Measured, String> {
         let s = self.settings;
         self.runtime.block_on(driver::run_fixed(
             &self.client,
@@ -128,7 +128,7 @@ impl Group<'_> {
     /// slice just before it), which a stall of the whole VM in one round does not move;
     /// the row also shows the lowest and highest round's ratio, and its rates are the
     /// pooled ones (all units over all time).
-    fn interleaved(
+    pub(crate) fn interleaved(
         &self,
         load: &str,
         method: Method,

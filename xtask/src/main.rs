@@ -17,6 +17,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 
 mod bench;
 mod browser;
+mod budget;
 mod cost;
 mod driver;
 mod floor;
@@ -164,12 +165,15 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("e2e-browser") => browser::run(&workspace_root()),
         Some("bench-http") => bench::run(&workspace_root(), &args[1..]),
+        Some("bench-budget") => budget::run(&workspace_root(), &args[1..]),
         Some("floor-server") => floor::serve(&args[1..]),
         Some("http-cost") => cost::run(&workspace_root(), &args[1..]),
         _ => Err(
             "usage: cargo xtask e2e-browser | bench-http [--requests N] [--db-requests N] \
              [--concurrency C] [--out FILE] [--only axum|actix] [--rust-log LEVEL] \
              [--max-secs S] [--rounds R] | \
+             bench-budget [--requests N] [--rounds R] [--concurrency C] [--work-us LIST] \
+             [--out FILE] | \
              http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR] | \
              floor-server [--addr HOST:PORT]"
                 .to_owned(),
