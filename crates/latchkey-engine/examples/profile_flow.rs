@@ -3,7 +3,8 @@
 //!
 //! Run with: `cargo build --release -p latchkey-engine --example profile_flow` and then
 //! `valgrind --tool=callgrind --toggle-collect='*Bench*full_flow*' target/release/examples/profile_flow opaque 2000`
-//! (operations: `opaque`, `jwt`, `floor`).
+//! (operations: `opaque`, `jwt`, `floor`, and `refresh`: one grant rotated `n` times, for
+//! `perf record`; it has no function of its own for `--toggle-collect`).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -31,11 +32,18 @@ fn main() {
                 black_box(bench.full_flow(input));
             }
         }
+        "refresh" => {
+            let bench = Bench::new(Format::Opaque, Sink::Null);
+            let mut current = bench.tokens().1;
+            for _ in 0..n {
+                current = bench.refresh(black_box(&current));
+            }
+        }
         "floor" => {
             for _ in 0..n {
                 black_box(support::floor_full_flow_opaque());
             }
         }
-        other => eprintln!("unknown operation {other}: use opaque, jwt or floor"),
+        other => eprintln!("unknown operation {other}: use opaque, jwt, refresh or floor"),
     }
 }
