@@ -16,7 +16,7 @@ impl Engine {
     /// Answers an introspection request.
     pub async fn introspect(&self, request: &HttpRequest) -> HttpResponse {
         match self.introspect_inner(request).await {
-            Ok(body) => response::json(StatusCode::OK, &body),
+            Ok(body) => response::json_body(StatusCode::OK, body.to_json()),
             Err(error) => response::error(&error, self.issuer()),
         }
     }

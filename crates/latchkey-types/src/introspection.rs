@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorResponse;
 use crate::ids::{ClientId, ClientSecret, PresentedToken};
+use crate::json_out::{push_json_str, push_key, push_signed};
 use crate::revocation::{parse_token_body, TokenTypeHint};
 use crate::scope::Scope;
 
@@ -94,6 +95,58 @@ impl IntrospectionResponse {
     pub fn inactive() -> Self {
         Self::default()
     }
+
+    /// The response body: exactly the bytes `serde_json::to_vec` writes for it (same
+    /// member order, same escaping, absent members left out), written straight into one
+    /// buffer. Resource servers introspect on every API call, so this is a hot path.
+    pub fn to_json(&self) -> Vec<u8> {
+        let text_len = |v: &Option<String>| v.as_ref().map_or(0, |v| v.len() + 16);
+        let mut capacity = 160
+            + self.scope.as_ref().map_or(0, |s| s.as_str().len())
+            + self.client_id.as_ref().map_or(0, |c| c.as_str().len());
+        for text in [
+            &self.sub,
+            &self.token_type,
+            &self.acr,
+            &self.iss,
+            &self.aud,
+            &self.jti,
+        ] {
+            capacity += text_len(text);
+        }
+        let mut out = Vec::with_capacity(capacity);
+        out.push(b'{');
+        push_key(&mut out, "active");
+        out.extend_from_slice(if self.active { b"true" } else { b"false" });
+        if let Some(scope) = &self.scope {
+            push_key(&mut out, "scope");
+            push_json_str(&mut out, scope.as_str());
+        }
+        if let Some(client_id) = &self.client_id {
+            push_key(&mut out, "client_id");
+            push_json_str(&mut out, client_id.as_str());
+        }
+        let text = |out: &mut Vec<u8>, name: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                push_key(out, name);
+                push_json_str(out, value);
+            }
+        };
+        text(&mut out, "sub", &self.sub);
+        for (name, value) in [("exp", self.exp), ("iat", self.iat)] {
+            if let Some(value) = value {
+                push_key(&mut out, name);
+                push_signed(&mut out, value);
+            }
+        }
+        text(&mut out, "token_type", &self.token_type);
+        text(&mut out, "acr", &self.acr);
+        text(&mut out, "iss", &self.iss);
+        text(&mut out, "aud", &self.aud);
+        text(&mut out, "jti", &self.jti);
+        out.push(b'}');
+        out
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +179,59 @@ mod tests {
     fn inactive_is_exactly_active_false_rfc7662_2_2() {
         let json = serde_json::to_string(&IntrospectionResponse::inactive()).unwrap();
         assert_eq!(json, r#"{"active":false}"#);
+    }
+
+    #[test]
+    fn to_json_is_serde_json_for_inactive_and_full_answers() {
+        let full = IntrospectionResponse {
+            active: true,
+            scope: Some(Scope::parse("balance:read trade").unwrap()),
+            client_id: Some(ClientId::new("wallet-web").unwrap()),
+            sub: Some("alice \"the\" \u{1}user\u{e9}".into()),
+            exp: Some(1_700_000_000),
+            iat: Some(-5),
+            token_type: Some("Bearer".into()),
+            acr: Some("urn:x:sca".into()),
+            iss: Some("https://as.example/a\\b".into()),
+            aud: Some("api".into()),
+            jti: Some("j1".into()),
+        };
+        for response in [IntrospectionResponse::inactive(), full] {
+            assert_eq!(
+                String::from_utf8(response.to_json()).unwrap(),
+                serde_json::to_string(&response).unwrap()
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Any mix of present and absent members, any text and times: the same bytes as
+        /// `serde_json`.
+        #[test]
+        fn to_json_matches_serde_json(
+            active: bool,
+            texts in proptest::collection::vec(proptest::option::of("\\PC{0,12}|[\\x00-\\x1f\"\\\\]{1,4}"), 6),
+            exp: Option<i64>,
+            iat: Option<i64>,
+            with_scope: bool,
+            with_client: bool,
+        ) {
+            let text = |i: usize| texts.get(i).cloned().flatten();
+            let response = IntrospectionResponse {
+                active,
+                scope: with_scope.then(|| Scope::parse("read write").unwrap()),
+                client_id: with_client.then(|| ClientId::new("c1").unwrap()),
+                sub: text(0),
+                exp,
+                iat,
+                token_type: text(1),
+                acr: text(2),
+                iss: text(3),
+                aud: text(4),
+                jti: text(5),
+            };
+            proptest::prop_assert_eq!(response.to_json(), serde_json::to_vec(&response).unwrap());
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::panic))]
 
 mod charset;
+mod json_out;
 mod scan;
 
 pub mod authorize;

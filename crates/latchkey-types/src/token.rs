@@ -22,6 +22,7 @@ use crate::form::{FormError, FormParams};
 use crate::ids::{
     value_error_kind, AccessToken, AuthorizationCode, ClientId, ClientSecret, RefreshToken,
 };
+use crate::json_out::{push_decimal, push_json_str};
 use crate::redirect_uri::RedirectUri;
 use crate::scope::Scope;
 
@@ -344,64 +345,6 @@ impl TokenResponse {
         out.push(b'}');
         out
     }
-}
-
-/// Appends `value` as a JSON string, escaped as `serde_json` escapes: `"`, `\\` and
-/// control characters; everything else (non-ASCII included) as it is.
-fn push_json_str(out: &mut Vec<u8>, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let bytes = value.as_bytes();
-    // Tokens and scopes have nothing to escape: find that out in one tight scan.
-    let Some(first) = crate::scan::find_json_special(bytes) else {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
-    };
-    let mut plain = 0;
-    for (i, &b) in bytes.iter().enumerate().skip(first) {
-        let short = match b {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            0x08 => b'b',
-            0x0c => b'f',
-            0x00..=0x1f => 0,
-            _ => continue,
-        };
-        out.extend_from_slice(bytes.get(plain..i).unwrap_or_default());
-        out.push(b'\\');
-        if short == 0 {
-            let high = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            let low = HEX.get(usize::from(b & 0x0f)).copied().unwrap_or(b'0');
-            out.extend_from_slice(&[b'u', b'0', b'0', high, low]);
-        } else {
-            out.push(short);
-        }
-        plain = i + 1;
-    }
-    out.extend_from_slice(bytes.get(plain..).unwrap_or_default());
-    out.push(b'"');
-}
-
-/// Appends `value` in decimal.
-fn push_decimal(out: &mut Vec<u8>, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut first = digits.len();
-    loop {
-        first -= 1;
-        if let Some(slot) = digits.get_mut(first) {
-            // `value % 10` is below 10.
-            *slot = b'0' + (value % 10) as u8;
-        }
-        value /= 10;
-        if value == 0 || first == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(first..).unwrap_or_default());
 }
 
 /// Wire shape used to deserialize a [`TokenResponse`].
