@@ -3,8 +3,9 @@
 //!
 //! Run with: `cargo build --release -p latchkey-engine --example profile_flow` and then
 //! `valgrind --tool=callgrind --toggle-collect='*Bench*full_flow*' target/release/examples/profile_flow opaque 2000`
-//! (operations: `opaque`, `jwt`, `floor`, and `refresh`: one grant rotated `n` times, for
-//! `perf record`; it has no function of its own for `--toggle-collect`).
+//! (operations: `opaque`, `jwt`, `floor`, and for `perf record` — they have no function
+//! of their own for `--toggle-collect` — `refresh`, one grant rotated `n` times, and
+//! `introspect`, one access token introspected `n` times).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -39,11 +40,20 @@ fn main() {
                 current = bench.refresh(black_box(&current));
             }
         }
+        "introspect" => {
+            let bench = Bench::new(Format::Opaque, Sink::Null);
+            let request = bench.introspect_request(&bench.tokens().0);
+            for _ in 0..n {
+                black_box(bench.introspect(black_box(&request)));
+            }
+        }
         "floor" => {
             for _ in 0..n {
                 black_box(support::floor_full_flow_opaque());
             }
         }
-        other => eprintln!("unknown operation {other}: use opaque, jwt, refresh or floor"),
+        other => {
+            eprintln!("unknown operation {other}: use opaque, jwt, refresh, introspect or floor")
+        }
     }
 }
