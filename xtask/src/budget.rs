@@ -6,10 +6,13 @@
 //! 85 %, 80 %) the command prints the interpolated budget: the most a server may spend per
 //! request beyond the bare handler and still meet it, on this machine. A full flow at 20 %
 //! of the floor's rate in flows of 4 requests is the 80 % budget per request on average.
+//! With `--oha` the requests go through `oha` instead of the own driver: the budget
+//! depends on the load generator, since what it spends per request shares the cores too.
 //!
-//! Run with: `cargo xtask bench-budget [--requests N] [--rounds R] [--concurrency C]
-//! [--work-us 0,1,2,3,4,6,8] [--out FILE]` (defaults: 60 000 requests per amount,
-//! 30 rounds, concurrency 32; table in `target/bench/budget.md`).
+//! Run with: `cargo xtask bench-budget [--oha] [--requests N] [--rounds R]
+//! [--concurrency C] [--work-us 0,1,2,3,4,6,8] [--out FILE]` (defaults: 60 000 requests
+//! per amount, 30 rounds (10 with `oha`), concurrency 32; table in
+//! `target/bench/budget.md`).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -17,15 +20,16 @@ use std::time::Duration;
 
 use http::Method;
 
-use crate::loads::{Group, Settings};
+use crate::loads::{Group, Settings, Tool};
 use crate::report::{self, Row};
-use crate::{driver, floor, DemoServer};
+use crate::{driver, floor, oha, DemoServer};
 
 /// The ratios the issue asks of single requests.
 const TARGETS: [f64; 3] = [0.90, 0.85, 0.80];
 
 struct Args {
     settings: Settings,
+    tool: Tool,
     work_us: Vec<f64>,
     out: PathBuf,
 }
@@ -39,6 +43,7 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
             oha: false,
             rounds: 30,
         },
+        tool: Tool::Driver,
         work_us: vec![0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0],
         out: root.join("target").join("bench").join("budget.md"),
     };
@@ -51,6 +56,7 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
             "--rounds" => parsed.settings.rounds = number(value()?)?.max(1),
             "--concurrency" => parsed.settings.concurrency = number(value()?)?.max(1),
             "--work-us" => parsed.work_us = work_list(value()?)?,
+            "--oha" => parsed.tool = Tool::Oha,
             "--out" => parsed.out = PathBuf::from(value()?),
             other => return Err(format!("bench-budget: unknown argument {other:?}")),
         }
@@ -96,6 +102,9 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
         return done;
     }
     let args = parse(root, args)?;
+    if matches!(args.tool, Tool::Oha) && oha::version().is_none() {
+        return Err("--oha: oha is not installed (cargo install oha --locked)".to_owned());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -117,7 +126,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
         floor_base: &floor_server.base_url,
     };
     let warm_up = floor::request(&floor_server.base_url, Method::POST)?;
-    group.fixed(warm_up, args.settings.requests / 10)?;
+    group.send(args.tool, &warm_up, args.settings.requests / 10)?;
     let mut rows: Vec<Row> = Vec::new();
     let mut points = Vec::new();
     for &us in &args.work_us {
@@ -126,9 +135,13 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
         let ns = (us * 1000.0).round() as u64;
         let fixed = floor::work_request(&floor_server.base_url, ns)?;
         let label = format!("floor POST + {us} µs busy wait");
-        let row = group.interleaved(&label, Method::POST, args.settings.requests, |units| {
-            group.fixed(fixed.clone(), units)
-        })?;
+        let row = group.interleaved_by(
+            args.tool,
+            &label,
+            Method::POST,
+            args.settings.requests,
+            |units| group.send(args.tool, &fixed, units),
+        )?;
         println!(
             "{us:>5} µs: {:.0}%",
             row.ratio.map_or(f64::NAN, |r| r * 100.0)
@@ -158,9 +171,15 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let s = &args.settings;
     let settings = format!(
         "Floor handler plus a busy wait, against the plain floor: {} requests per amount at \
-         concurrency {}, in up to {} rounds interleaved with the floor (as bench-http); the \
-         ratio is the median round's.",
-        s.requests, s.concurrency, s.rounds
+         concurrency {}, sent by {}, in rounds interleaved with the floor (as bench-http, up \
+         to {}); the ratio is the median round's.",
+        s.requests,
+        s.concurrency,
+        match args.tool {
+            Tool::Driver => "the own driver",
+            Tool::Oha => "oha",
+        },
+        s.rounds
     );
     let text = report::render(&settings, &rows, &notes);
     println!("\n{text}");

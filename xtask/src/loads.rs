@@ -3,7 +3,8 @@
 //! only the exchanges timed), refresh (each worker rotates its own grant), introspection
 //! and the bearer-protected `GET /api/balance` (own driver and `oha`), and the whole
 //! interactive flow (authorize → login → consent → token timed as one unit). Each load's
-//! ratio is to a floor run by the same tool with the same method right before it.
+//! ratio is to a floor run by the same tool with the same method, in slices interleaved
+//! with the load's (see [`Group::interleaved`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,6 +24,10 @@ const FLOW_NUMBERS: usize = 1_000_000_000;
 
 /// The fewest units per worker in one round of an interleaved load (and per floor slice).
 const MIN_UNITS_PER_WORKER: usize = 50;
+
+/// The most rounds of an interleaved load measured with `oha`: each slice is a new `oha`
+/// process that opens its connections afresh, so its slices are kept longer.
+const MAX_OHA_ROUNDS: usize = 10;
 
 /// The settings of a group.
 #[derive(Clone)]
@@ -48,7 +53,7 @@ pub(crate) struct Group<'a> {
 
 /// Which tool measures a load.
 #[derive(Clone, Copy)]
-enum Tool {
+pub(crate) enum Tool {
     Driver,
     Oha,
 }
@@ -99,24 +104,24 @@ impl Group<'_> {
         ))
     }
 
-    fn oha(&self, fixed: &driver::Fixed) -> Result<Measured, String> {
-        let s = self.settings;
-        oha::run(fixed, s.requests, s.concurrency, s.time_limit)
-    }
-
     /// The floor for `method` measured by `tool` now.
     fn floor_now(&self, tool: Tool, method: Method) -> Result<Measured, String> {
         let fixed = floor::request(self.floor_base, method)?;
-        match tool {
-            Tool::Driver => self.fixed(fixed, self.settings.requests),
-            Tool::Oha => self.oha(&fixed),
-        }
+        self.send(tool, &fixed, self.settings.requests)
     }
 
-    /// `oha` measures the floor once, then `load` once, and makes the row.
-    fn paired_oha(&self, load: &str, method: Method, fixed: &driver::Fixed) -> Result<Row, String> {
-        let floor = self.floor_now(Tool::Oha, method)?;
-        Ok(self.row(load, Tool::Oha, self.oha(fixed)?, Some(&floor)))
+    /// `units` requests of `fixed` through `tool`.
+    pub(crate) fn send(
+        &self,
+        tool: Tool,
+        fixed: &driver::Fixed,
+        units: usize,
+    ) -> Result<Measured, String> {
+        let s = self.settings;
+        match tool {
+            Tool::Driver => self.fixed(fixed.clone(), units),
+            Tool::Oha => oha::run(fixed, units, s.concurrency, s.time_limit),
+        }
     }
 
     /// Measures `load` (`units` units in all) against the floor for `method` in
@@ -133,6 +138,19 @@ impl Group<'_> {
         load: &str,
         method: Method,
         units: usize,
+        chunk: impl FnMut(usize) -> Result<Measured, String>,
+    ) -> Result<Row, String> {
+        self.interleaved_by(Tool::Driver, load, method, units, chunk)
+    }
+
+    /// [`Self::interleaved`] with the floor's slices sent by `tool` (`chunk` should use
+    /// the same tool); with `oha`, at most [`MAX_OHA_ROUNDS`] rounds.
+    pub(crate) fn interleaved_by(
+        &self,
+        tool: Tool,
+        load: &str,
+        method: Method,
+        units: usize,
         mut chunk: impl FnMut(usize) -> Result<Measured, String>,
     ) -> Result<Row, String> {
         let fixed = floor::request(self.floor_base, method)?;
@@ -140,7 +158,11 @@ impl Group<'_> {
         // than `concurrency` in flight); at least 50 units per worker keeps that near
         // 1 % on either side, so fewer, longer rounds where the load is small.
         let per_round = MIN_UNITS_PER_WORKER * self.settings.concurrency;
-        let rounds = self.settings.rounds.min(units / per_round).max(1);
+        let most = match tool {
+            Tool::Driver => self.settings.rounds,
+            Tool::Oha => self.settings.rounds.min(MAX_OHA_ROUNDS),
+        };
+        let rounds = most.min(units / per_round).max(1);
         let floor_units = self.settings.requests.max(rounds * per_round);
         let share =
             |total: usize, round: usize| total * (round + 1) / rounds - total * round / rounds;
@@ -148,7 +170,7 @@ impl Group<'_> {
         // The time limit holds for the load's rounds together, floor slices included.
         let began = Instant::now();
         for round in 0..rounds {
-            let floor = self.fixed(fixed.clone(), share(floor_units, round))?;
+            let floor = self.send(tool, &fixed, share(floor_units, round))?;
             let part = chunk(share(units, round))?;
             ratios.push(part.per_sec / floor.per_sec.max(1e-9));
             let stop = part.cut_short || began.elapsed() > self.settings.time_limit;
@@ -161,7 +183,7 @@ impl Group<'_> {
         let (floor, mut measured) = (Measured::merge(&floors), Measured::merge(&loads));
         measured.cut_short |= measured.units < units;
         ratios.sort_by(f64::total_cmp);
-        let mut row = self.row(load, Tool::Driver, measured, Some(&floor));
+        let mut row = self.row(load, tool, measured, Some(&floor));
         if let (Some(&lo), Some(&hi)) = (ratios.first(), ratios.last()) {
             row.ratio = Some(driver::median(&ratios).unwrap_or(lo));
             row.spread = Some((lo, hi));
@@ -296,14 +318,13 @@ impl Group<'_> {
                 ("introspection", Method::POST, &introspection),
                 ("bearer GET /api/balance", Method::GET, &balance),
             ] {
-                rows.push(match tool {
-                    Tool::Driver => {
-                        self.interleaved(load, method, self.settings.requests, |units| {
-                            self.fixed(fixed.clone(), units)
-                        })?
-                    }
-                    Tool::Oha => self.paired_oha(load, method, fixed)?,
-                });
+                rows.push(self.interleaved_by(
+                    tool,
+                    load,
+                    method,
+                    self.settings.requests,
+                    |units| self.send(tool, fixed, units),
+                )?);
             }
         }
         Ok(rows)

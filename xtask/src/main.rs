@@ -172,7 +172,7 @@ fn main() -> ExitCode {
             "usage: cargo xtask e2e-browser | bench-http [--requests N] [--db-requests N] \
              [--concurrency C] [--out FILE] [--only axum|actix] [--rust-log LEVEL] \
              [--max-secs S] [--rounds R] | \
-             bench-budget [--requests N] [--rounds R] [--concurrency C] [--work-us LIST] \
+             bench-budget [--oha] [--requests N] [--rounds R] [--concurrency C] [--work-us LIST] \
              [--out FILE] | \
              http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR] | \
              floor-server [--addr HOST:PORT]"
