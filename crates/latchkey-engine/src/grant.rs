@@ -93,6 +93,11 @@ impl Subject {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The identifier as an owned string, without a copy.
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 impl fmt::Display for Subject {

@@ -46,43 +46,50 @@ impl Engine {
             .await?;
         Ok(match found {
             Some(FoundToken::Access(record, grant)) => self.active(
-                &grant,
-                record.scope.clone(),
+                grant,
+                record.scope,
                 record.issued_at,
                 record.expires_at,
                 "Bearer",
             ),
-            Some(FoundToken::Refresh(record, grant)) if record.used_at.is_none() => self.active(
-                &grant,
-                grant.scope.clone(),
-                record.issued_at,
-                record.expires_at,
-                "refresh_token",
-            ),
+            Some(FoundToken::Refresh(record, grant)) if record.used_at.is_none() => {
+                let scope = grant.scope.clone();
+                self.active(
+                    grant,
+                    scope,
+                    record.issued_at,
+                    record.expires_at,
+                    "refresh_token",
+                )
+            }
             _ => IntrospectionResponse::inactive(),
         })
     }
 
+    /// The answer for a live token of `grant`, made from the records the lookup
+    /// returned (moved, not copied: this runs on every API call of a resource server
+    /// that introspects).
     fn active(
         &self,
-        grant: &Grant,
+        grant: Grant,
         scope: latchkey_types::Scope,
         issued_at: time::OffsetDateTime,
         expires_at: time::OffsetDateTime,
         token_type: &str,
     ) -> IntrospectionResponse {
+        let sub = match grant.subject {
+            Some(subject) => subject.into_string(),
+            None => grant.client_id.as_str().to_owned(),
+        };
         IntrospectionResponse {
             active: true,
             scope: Some(scope),
-            client_id: Some(grant.client_id.clone()),
-            sub: Some(grant.subject.as_ref().map_or_else(
-                || grant.client_id.as_str().to_owned(),
-                |s| s.as_str().to_owned(),
-            )),
+            client_id: Some(grant.client_id),
+            sub: Some(sub),
             exp: Some(expires_at.unix_timestamp()),
             iat: Some(issued_at.unix_timestamp()),
             token_type: Some(token_type.to_owned()),
-            acr: grant.authentication.as_ref().map(|a| a.acr.clone()),
+            acr: grant.authentication.map(|a| a.acr),
             iss: Some(self.inner.issuer.clone()),
             aud: None,
             jti: None,

@@ -124,3 +124,24 @@ async fn hint_does_not_hide_the_token_rfc7662_2_1() {
         .await;
     assert_eq!(body_json(&r)["active"], Value::Bool(true));
 }
+
+#[tokio::test]
+async fn client_credentials_token_names_the_client_as_subject_rfc7662_2_2() {
+    let fx = fixture();
+    let request = form_post(
+        "https://auth.bank.example/token",
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "balance:read"),
+        ],
+        WALLET_BASIC,
+    );
+    let tokens = Tokens::from_response(&fx.token(&request).await);
+    let body = body_json(&fx.introspect_as(&tokens.access, OTHER_BASIC).await);
+    assert_eq!(body["active"], true);
+    assert_eq!(body["client_id"], WALLET);
+    // No resource owner: the token acts for the client itself.
+    assert_eq!(body["sub"], WALLET);
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body.get("acr").is_none(), "{body}");
+}
