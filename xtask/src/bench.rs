@@ -76,13 +76,7 @@ struct Args {
 
 fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
-        settings: Settings {
-            requests: 60_000,
-            concurrency: 32,
-            time_limit: Duration::from_secs(60),
-            oha: false,
-            rounds: 30,
-        },
+        settings: Settings::standard(Duration::from_secs(60)),
         db_requests: None,
         out: root.join("target").join("bench").join("http.md"),
         only: None,
@@ -90,13 +84,13 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
     };
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
+        if parsed.settings.take_flag(flag, &mut rest)? {
+            continue;
+        }
         let mut value = || rest.next().ok_or(format!("{flag} needs a value"));
         let number = |v: &String| v.parse::<usize>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
-            "--requests" => parsed.settings.requests = number(value()?)?.max(1),
             "--db-requests" => parsed.db_requests = Some(number(value()?)?.max(1)),
-            "--concurrency" => parsed.settings.concurrency = number(value()?)?.max(1),
-            "--rounds" => parsed.settings.rounds = number(value()?)?.max(1),
             "--max-secs" => {
                 parsed.settings.time_limit = Duration::from_secs(number(value()?)? as u64);
             }

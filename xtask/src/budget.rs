@@ -36,25 +36,18 @@ struct Args {
 
 fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
-        settings: Settings {
-            requests: 60_000,
-            concurrency: 32,
-            time_limit: Duration::from_secs(120),
-            oha: false,
-            rounds: 30,
-        },
+        settings: Settings::standard(Duration::from_secs(120)),
         tool: Tool::Driver,
         work_us: vec![0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0],
         out: root.join("target").join("bench").join("budget.md"),
     };
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
+        if parsed.settings.take_flag(flag, &mut rest)? {
+            continue;
+        }
         let mut value = || rest.next().ok_or(format!("{flag} needs a value"));
-        let number = |v: &String| v.parse::<usize>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
-            "--requests" => parsed.settings.requests = number(value()?)?.max(1),
-            "--rounds" => parsed.settings.rounds = number(value()?)?.max(1),
-            "--concurrency" => parsed.settings.concurrency = number(value()?)?.max(1),
             "--work-us" => parsed.work_us = work_list(value()?)?,
             "--oha" => parsed.tool = Tool::Oha,
             "--out" => parsed.out = PathBuf::from(value()?),

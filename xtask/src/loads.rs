@@ -40,6 +40,41 @@ pub(crate) struct Settings {
     pub(crate) rounds: usize,
 }
 
+impl Settings {
+    /// The defaults of the HTTP benchmarks: 60 000 requests at concurrency 32, in 30
+    /// rounds, driver only.
+    pub(crate) fn standard(time_limit: Duration) -> Self {
+        Self {
+            requests: 60_000,
+            concurrency: 32,
+            time_limit,
+            oha: false,
+            rounds: 30,
+        }
+    }
+
+    /// Applies `--requests`, `--rounds` or `--concurrency` with the next argument of
+    /// `rest`; `Ok(false)` for any other flag (left to the caller).
+    pub(crate) fn take_flag(
+        &mut self,
+        flag: &str,
+        rest: &mut std::slice::Iter<'_, String>,
+    ) -> Result<bool, String> {
+        let slot = match flag {
+            "--requests" => &mut self.requests,
+            "--rounds" => &mut self.rounds,
+            "--concurrency" => &mut self.concurrency,
+            _ => return Ok(false),
+        };
+        let value = rest.next().ok_or(format!("{flag} needs a value"))?;
+        *slot = value
+            .parse::<usize>()
+            .map_err(|e| format!("{flag} {value}: {e}"))?
+            .max(1);
+        Ok(true)
+    }
+}
+
 /// One demo server on one store, and where the floor server is.
 pub(crate) struct Group<'a> {
     pub(crate) settings: &'a Settings,
@@ -349,5 +384,41 @@ impl Group<'_> {
             ))
         })?;
         Ok(vec![row])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|&a| a.to_owned()).collect()
+    }
+
+    #[test]
+    fn shared_flags_set_their_setting_and_leave_the_rest() {
+        let mut settings = Settings::standard(Duration::from_secs(1));
+        let list = args(&["--requests", "500", "--rounds", "0", "--concurrency", "8"]);
+        let mut rest = list.iter();
+        while let Some(flag) = rest.next() {
+            assert_eq!(settings.take_flag(flag, &mut rest), Ok(true), "{flag}");
+        }
+        assert_eq!(
+            (settings.requests, settings.rounds, settings.concurrency),
+            (500, 1, 8)
+        );
+        let list = args(&["--out", "x"]);
+        let mut rest = list.iter();
+        assert_eq!(settings.take_flag("--out", &mut rest), Ok(false));
+        assert_eq!(rest.next().map(String::as_str), Some("--out"));
+    }
+
+    #[test]
+    fn shared_flags_need_a_number() {
+        let mut settings = Settings::standard(Duration::from_secs(1));
+        let mut rest = [].iter();
+        assert!(settings.take_flag("--requests", &mut rest).is_err());
+        let list = args(&["many"]);
+        assert!(settings.take_flag("--rounds", &mut list.iter()).is_err());
     }
 }
