@@ -57,7 +57,8 @@ fn parse(root: &Path, args: &[String]) -> Result<Args, String> {
     Ok(parsed)
 }
 
-/// `0,1,2.5` as µs amounts, each within `0..=MAX_WORK_NS`.
+/// `0,1,2.5` as µs amounts, each within `0..=MAX_WORK_NS`, in ascending order without
+/// repeats (the budget is interpolated between neighbouring amounts).
 fn work_list(text: &str) -> Result<Vec<f64>, String> {
     #[allow(clippy::cast_precision_loss)]
     let max_us = floor::MAX_WORK_NS as f64 / 1000.0;
@@ -73,7 +74,12 @@ fn work_list(text: &str) -> Result<Vec<f64>, String> {
                 Err(format!("--work-us {part}: expected 0 to {max_us} µs"))
             }
         })
-        .collect()
+        .collect::<Result<Vec<f64>, String>>()
+        .map(|mut amounts| {
+            amounts.sort_by(f64::total_cmp);
+            amounts.dedup();
+            amounts
+        })
 }
 
 /// Where the measured (µs, ratio) points first fall to `target`, by linear interpolation
@@ -208,6 +214,8 @@ mod tests {
     #[test]
     fn work_amounts_are_parsed_and_bounded() {
         assert_eq!(work_list("0, 1,2.5"), Ok(vec![0.0, 1.0, 2.5]));
+        // Any order in, ascending and without repeats out.
+        assert_eq!(work_list("4,1,2,1"), Ok(vec![1.0, 2.0, 4.0]));
         assert!(work_list("1,x").is_err());
         assert!(work_list("-1").is_err());
         assert!(work_list("1001").is_err());
