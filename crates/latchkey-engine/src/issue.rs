@@ -35,7 +35,7 @@ impl Engine {
     /// with the lifetimes the policy gives tokens issued at `now`.
     pub(crate) fn draw(&self, with_refresh: bool, now: OffsetDateTime) -> Result<Drawn, Error> {
         let policy = &self.inner.policy;
-        // Both values from one read of the OS's random source when there are two.
+        // Both values from one draw when there are two.
         let (access_value, refresh_value) = if with_refresh {
             let [access, refresh] = random_tokens::<2>().map_err(|_| Error::Randomness)?;
             (access, Some(refresh))

@@ -3,8 +3,9 @@
 //!
 //! `latchkey-pkce` is the small, dependency-light security core of latchkey:
 //! it creates and checks PKCE code verifiers and challenges, creates and
-//! validates `state` and `nonce` values, draws random opaque tokens from the
-//! operating system, and digests those tokens for storage. It performs no I/O.
+//! validates `state` and `nonce` values, draws random opaque tokens (a ChaCha20
+//! stream per thread, keyed from the operating system), and digests those tokens
+//! for storage. It performs no I/O.
 //! Every comparison of secret material is constant time, every secret's
 //! `Debug` output is redacted, and only the `S256` challenge method is
 //! reachable without going through the [`danger`] module.
@@ -30,6 +31,7 @@
 
 mod challenge;
 pub mod danger;
+mod generator;
 mod random;
 mod secret;
 mod state;

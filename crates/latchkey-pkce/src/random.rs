@@ -1,15 +1,16 @@
-//! Operating-system randomness and random opaque tokens.
+//! Random bytes and random opaque tokens.
 //!
 //! Every secret this crate creates (code verifiers, `state`, `nonce`, opaque
-//! tokens) is drawn straight from the operating system's random source via
-//! [`rand::rngs::OsRng`]. A failure of that source is reported as a
-//! [`RandomError`] instead of a panic, so a server can answer with an error
-//! rather than crash or, worse, fall back to weak randomness.
+//! tokens) comes from [`fill_random`]: a ChaCha20 stream per thread, keyed from
+//! the operating system's random source and re-keyed from it every 4 KiB and in a
+//! forked child (see the `generator` module). A failure of the operating system's
+//! source is reported as a [`RandomError`] instead of a panic, so a server can
+//! answer with an error rather than crash or, worse, fall back to weak randomness.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rand::rngs::OsRng;
-use rand::TryRngCore as _;
+
+use crate::generator;
 
 /// Number of random bytes behind every generated token (256 bits).
 pub(crate) const TOKEN_BYTES: usize = 32;
@@ -19,17 +20,21 @@ pub(crate) const TOKEN_BYTES: usize = 32;
 #[error("the operating system's random source failed")]
 pub struct RandomError;
 
-/// Fills `buf` with bytes from the operating system's random source.
+/// Fills `buf` with cryptographically secure random bytes: this thread's ChaCha20
+/// stream, keyed with 32 bytes from the operating system's random source and
+/// re-keyed from it after every 4 KiB of output and whenever the process id
+/// changes, so a forked child never repeats its parent's output.
 ///
 /// # Errors
 ///
-/// Returns [`RandomError`] if the operating system's random source fails.
-/// The contents of `buf` are unspecified in that case and must not be used.
+/// Returns [`RandomError`] if the operating system's random source fails when a
+/// key is due. The contents of `buf` are unspecified in that case and must not
+/// be used.
 pub fn fill_random(buf: &mut [u8]) -> Result<(), RandomError> {
-    OsRng.try_fill_bytes(buf).map_err(|_| RandomError)
+    generator::fill(buf)
 }
 
-/// Returns a fresh random token: 32 bytes of operating-system randomness,
+/// Returns a fresh random token: 32 bytes from [`fill_random`],
 /// encoded as base64url without padding (43 characters of `[A-Za-z0-9_-]`).
 ///
 /// Suitable for authorization codes, access and refresh tokens, and any other
@@ -43,10 +48,9 @@ pub fn random_token() -> Result<String, RandomError> {
     Ok(token)
 }
 
-/// Returns `N` fresh random tokens, each as [`random_token`] makes them, from one read of
-/// the operating system's random source (`N` × 32 bytes): a request that mints several
-/// tokens (an access and a refresh token) pays for one system call instead of `N`. The
-/// tokens are as independent as separately drawn ones; nothing is kept between calls.
+/// Returns `N` fresh random tokens, each as [`random_token`] makes them, from one call
+/// of [`fill_random`] (`N` × 32 bytes). The tokens are as independent as separately
+/// drawn ones.
 ///
 /// # Errors
 ///

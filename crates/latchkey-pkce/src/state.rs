@@ -60,7 +60,7 @@ macro_rules! request_value {
             pub const MAX_LEN: usize = 1024;
 
             #[doc = concat!("Generates a fresh `", $what, "`: 32 bytes (256 bits) of")]
-            /// operating-system randomness, base64url-encoded without padding
+            /// [`fill_random`](crate::fill_random), base64url-encoded without padding
             /// (43 characters).
             ///
             /// # Errors

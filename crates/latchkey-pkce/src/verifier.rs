@@ -43,7 +43,7 @@ impl CodeVerifier {
     /// Maximum length in characters (RFC 7636 §4.1).
     pub const MAX_LEN: usize = 128;
 
-    /// Generates a fresh verifier from 32 bytes of operating-system randomness,
+    /// Generates a fresh verifier from 32 bytes of [`fill_random`](crate::fill_random),
     /// base64url-encoded without padding (43 characters, 256 bits of entropy),
     /// as RFC 7636 §4.1 recommends.
     ///
