@@ -53,7 +53,7 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The operating system's random source failed.
+    /// The operating system's random source failed (when a thread's generator needed a key).
     #[error("random source failure")]
     Randomness,
     /// Signing a JWT access token failed.

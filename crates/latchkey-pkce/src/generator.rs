@@ -2,8 +2,8 @@
 //! thread, keyed with 32 bytes from the operating system and re-keyed from it after every
 //! [`RESEED_AFTER_BYTES`] of output and whenever the process id has changed (a forked
 //! child never continues its parent's stream). A `getrandom` per draw was the largest
-//! single cost of a code exchange: on the benchmark machine 64 bytes took 0.57–0.68 µs,
-//! against ~0.06–0.07 µs from the stream plus ~0.15 µs for the process id (itself a
+//! single cost of a code exchange: on the benchmark machine 64 bytes took 0.62–0.68 µs,
+//! against 0.05–0.07 µs from the stream plus ~0.14 µs for the process id (itself a
 //! system call, paid on every draw for fork safety). The construction is that of the
 //! generators in OpenSSL and BoringSSL: a cryptographic stream keyed from the kernel, with
 //! fork detection. A failed read of the operating system's source is a [`RandomError`]; the

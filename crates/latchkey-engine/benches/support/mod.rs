@@ -274,7 +274,7 @@ pub fn bearer_headers(token: &str) -> HeaderMap {
 // The crypto floor. Counted from the engine's code (see docs/performance.md):
 //
 // full flow, opaque access tokens:
-//   random draws (4 reads of the OS source): interaction id, code (32 bytes each,
+//   random draws (4 calls of `fill_random`): interaction id, code (32 bytes each,
 //     random_token), grant id (16 bytes, fill_random), access and refresh token
 //     together (64 bytes, random_tokens::<2>)
 //   SHA-256 (8): interaction id at begin (store key) and at finish (one digest serves
@@ -321,7 +321,7 @@ fn floor_flow_before_tokens(acc: &mut [u8; 32]) {
     xor(acc, SecretDigest::of(PRESENTED));
 }
 
-/// Two tokens drawn in one read of the OS source (access and refresh, as the engine
+/// Two tokens drawn in one call of `fill_random` (access and refresh, as the engine
 /// mints them), and their digests.
 fn token_pair_and_digests(acc: &mut [u8; 32]) {
     let [access, refresh] = random_tokens::<2>().unwrap();
