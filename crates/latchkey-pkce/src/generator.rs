@@ -23,7 +23,6 @@ use crate::random::RandomError;
 pub(crate) const RESEED_AFTER_BYTES: usize = 4096;
 
 /// One thread's stream: unkeyed until its first draw.
-#[derive(Default)]
 pub(crate) struct Generator {
     keyed: Option<Keyed>,
 }
@@ -83,7 +82,7 @@ thread_local! {
 }
 
 /// Fills `buf` straight from the operating system's source.
-pub(crate) fn fill_from_os(buf: &mut [u8]) -> Result<(), RandomError> {
+fn fill_from_os(buf: &mut [u8]) -> Result<(), RandomError> {
     OsRng.try_fill_bytes(buf).map_err(|_| RandomError)
 }
 
