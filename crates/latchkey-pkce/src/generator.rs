@@ -1,13 +1,15 @@
 //! The generator behind [`fill_random`](crate::fill_random): one ChaCha20 stream per
 //! thread, keyed with 32 bytes from the operating system and re-keyed from it after every
-//! [`RESEED_AFTER_BYTES`] of output and whenever the process id has changed (a forked
-//! child never continues its parent's stream). A `getrandom` per draw was the largest
-//! single cost of a code exchange: on the benchmark machine 64 bytes took 0.62–0.68 µs,
-//! against 0.05–0.07 µs from the stream plus ~0.14 µs for the process id (itself a
-//! system call, paid on every draw for fork safety). The construction is that of the
-//! generators in OpenSSL and BoringSSL: a cryptographic stream keyed from the kernel, with
-//! fork detection. A failed read of the operating system's source is a [`RandomError`]; the
-//! generator is then left unkeyed, so no output ever comes from a stale key.
+//! [`RESEED_AFTER_BYTES`] of output and after the process has forked (a child never
+//! continues its parent's stream). A `getrandom` per draw was the largest single cost of
+//! a code exchange: on the benchmark machine 64 bytes took 0.62–0.68 µs, against
+//! 0.05–0.07 µs from the stream. Forks are seen through a `pthread_atfork` handler
+//! (`forkguard`), which makes the check a load and a compare; should the handler fail to
+//! register, the generator compares the process id instead, a system call per draw
+//! (~0.14 µs). The construction is that of the generators in OpenSSL and BoringSSL: a
+//! cryptographic stream keyed from the kernel, with fork detection. A failed read of the
+//! operating system's source is a [`RandomError`]; the generator is then left unkeyed, so
+//! no output ever comes from a stale key.
 
 use std::cell::RefCell;
 
@@ -22,6 +24,36 @@ use crate::random::RandomError;
 /// reveal, at the cost of one 32-byte `getrandom` per 4 KiB drawn.
 pub(crate) const RESEED_AFTER_BYTES: usize = 4096;
 
+/// How a key knows whether the process it was drawn in has forked since.
+#[derive(Debug)]
+pub(crate) enum Lineage {
+    /// A fork counter a `pthread_atfork` child handler increments: the child's copy of
+    /// the guard sees a count it has not seen.
+    Atfork(forkguard::atfork::Guard),
+    /// The process id the key was drawn in, for when the handler could not be
+    /// registered.
+    Pid(u32),
+}
+
+impl Lineage {
+    /// The lineage of a key drawn now.
+    pub(crate) fn current() -> Self {
+        match forkguard::atfork::Guard::try_new() {
+            Ok(guard) => Self::Atfork(guard),
+            Err(_) => Self::Pid(std::process::id()),
+        }
+    }
+
+    /// Whether the process has forked since this lineage was taken (answered once per
+    /// fork by the handler flavour, which is enough: a key that saw a fork is dropped).
+    fn forked(&mut self) -> bool {
+        match self {
+            Self::Atfork(guard) => guard.detected_fork(),
+            Self::Pid(pid) => *pid != std::process::id(),
+        }
+    }
+}
+
 /// One thread's stream: unkeyed until its first draw.
 pub(crate) struct Generator {
     keyed: Option<Keyed>,
@@ -31,7 +63,7 @@ pub(crate) struct Generator {
 struct Keyed {
     stream: ChaCha20Rng,
     /// The process the key was drawn in.
-    pid: u32,
+    lineage: Lineage,
     /// Bytes output since the key was drawn.
     drawn: usize,
 }
@@ -42,9 +74,9 @@ impl Generator {
         Self { keyed: None }
     }
 
-    /// Fills `buf` from the stream, first drawing a new key with `seed` if there is none,
-    /// `pid` is not the process the key was drawn in, or the key has output
-    /// [`RESEED_AFTER_BYTES`] (counting `buf`).
+    /// Fills `buf` from the stream, first drawing a new key with `seed` (its lineage from
+    /// `lineage`) if there is none, the process has forked since the key was drawn, or
+    /// the key has output [`RESEED_AFTER_BYTES`] (counting `buf`).
     ///
     /// # Errors
     ///
@@ -52,21 +84,22 @@ impl Generator {
     pub(crate) fn fill(
         &mut self,
         buf: &mut [u8],
-        pid: u32,
+        lineage: impl FnOnce() -> Lineage,
         seed: impl FnOnce(&mut [u8; 32]) -> Result<(), RandomError>,
     ) -> Result<(), RandomError> {
-        let fresh = self.keyed.as_ref().is_some_and(|k| {
-            k.pid == pid && k.drawn.saturating_add(buf.len()) <= RESEED_AFTER_BYTES
+        let fresh = self.keyed.as_mut().is_some_and(|k| {
+            !k.lineage.forked() && k.drawn.saturating_add(buf.len()) <= RESEED_AFTER_BYTES
         });
         if !fresh {
             // Forget the old key before asking for a new one: should that fail, nothing
             // is left to draw from.
             self.keyed = None;
+            let lineage = lineage();
             let mut key = [0u8; 32];
             seed(&mut key)?;
             self.keyed = Some(Keyed {
                 stream: ChaCha20Rng::from_seed(key),
-                pid,
+                lineage,
                 drawn: 0,
             });
         }
@@ -90,10 +123,9 @@ fn fill_from_os(buf: &mut [u8]) -> Result<(), RandomError> {
 /// from inside a draw cannot happen, but is not worth a panic), the operating system's
 /// source fills `buf` directly.
 pub(crate) fn fill(buf: &mut [u8]) -> Result<(), RandomError> {
-    let pid = std::process::id();
     GENERATOR
         .try_with(|generator| match generator.try_borrow_mut() {
-            Ok(mut generator) => generator.fill(buf, pid, |key| fill_from_os(key)),
+            Ok(mut generator) => generator.fill(buf, Lineage::current, |key| fill_from_os(key)),
             Err(_) => fill_from_os(buf),
         })
         .unwrap_or_else(|_| fill_from_os(buf))
@@ -115,9 +147,12 @@ mod tests {
         }
     }
 
-    fn draw(generator: &mut Generator, pid: u32, seeds: &mut Seeds) -> [u8; 64] {
+    /// A draw whose key, if it needs one, is taken in this process as the library takes it.
+    fn draw(generator: &mut Generator, seeds: &mut Seeds) -> [u8; 64] {
         let mut out = [0u8; 64];
-        generator.fill(&mut out, pid, |k| seeds.next(k)).unwrap();
+        generator
+            .fill(&mut out, Lineage::current, |k| seeds.next(k))
+            .unwrap();
         out
     }
 
@@ -125,8 +160,8 @@ mod tests {
     fn the_first_draw_keys_the_generator_and_later_ones_continue_its_stream() {
         let mut generator = Generator::new();
         let mut seeds = Seeds(0);
-        let first = draw(&mut generator, 7, &mut seeds);
-        let second = draw(&mut generator, 7, &mut seeds);
+        let first = draw(&mut generator, &mut seeds);
+        let second = draw(&mut generator, &mut seeds);
         assert_eq!(seeds.0, 1, "one key for both draws");
         assert_ne!(first, second);
         // The output is the ChaCha20 stream of the key the source gave.
@@ -137,20 +172,38 @@ mod tests {
     }
 
     #[test]
-    fn a_new_process_id_rekeys_so_a_forked_child_never_repeats_its_parent() {
+    fn keys_are_watched_by_a_fork_handler_that_sees_no_fork_in_this_process() {
+        // On Unix the handler registers, so no draw pays for a process id.
+        let mut lineage = Lineage::current();
+        assert!(matches!(lineage, Lineage::Atfork(_)), "{lineage:?}");
+        assert!(!lineage.forked());
+        let mut pid = Lineage::Pid(std::process::id());
+        assert!(!pid.forked());
+    }
+
+    #[test]
+    fn a_key_from_another_process_is_replaced_so_a_forked_child_never_repeats_its_parent() {
+        // The fallback flavour, where the fork shows as a process id that changed. (The
+        // handler flavour is `forkguard`'s, tested there by forking: this crate forbids
+        // the `unsafe` a fork needs.)
         let mut parent = Generator::new();
         let mut seeds = Seeds(0);
-        draw(&mut parent, 100, &mut seeds);
-        // A fork copies the parent's generator into the child, whose process id differs.
+        let here = std::process::id();
+        let mut out = [0u8; 64];
+        parent
+            .fill(&mut out, || Lineage::Pid(here), |k| seeds.next(k))
+            .unwrap();
+        // The child holds a copy of the parent's stream, keyed in a process (the
+        // parent) whose id is not its own.
         let mut child = Generator {
             keyed: parent.keyed.as_ref().map(|k| Keyed {
                 stream: k.stream.clone(),
-                pid: k.pid,
+                lineage: Lineage::Pid(here.wrapping_add(1)),
                 drawn: k.drawn,
             }),
         };
-        let from_parent = draw(&mut parent, 100, &mut seeds);
-        let from_child = draw(&mut child, 101, &mut seeds);
+        let from_parent = draw(&mut parent, &mut seeds);
+        let from_child = draw(&mut child, &mut seeds);
         assert_eq!(seeds.0, 2, "only the child drew a new key");
         assert_ne!(from_parent, from_child);
     }
@@ -160,19 +213,21 @@ mod tests {
         let mut generator = Generator::new();
         let mut seeds = Seeds(0);
         for _ in 0..RESEED_AFTER_BYTES / 64 {
-            draw(&mut generator, 1, &mut seeds);
+            draw(&mut generator, &mut seeds);
         }
         assert_eq!(
             seeds.0, 1,
             "exactly RESEED_AFTER_BYTES came from the first key"
         );
-        draw(&mut generator, 1, &mut seeds);
+        draw(&mut generator, &mut seeds);
         assert_eq!(seeds.0, 2);
         // A draw larger than the limit is served from a key of its own.
         let mut big = vec![0u8; RESEED_AFTER_BYTES + 1];
-        generator.fill(&mut big, 1, |k| seeds.next(k)).unwrap();
+        generator
+            .fill(&mut big, Lineage::current, |k| seeds.next(k))
+            .unwrap();
         assert_eq!(seeds.0, 3);
-        draw(&mut generator, 1, &mut seeds);
+        draw(&mut generator, &mut seeds);
         assert_eq!(seeds.0, 4);
     }
 
@@ -180,16 +235,19 @@ mod tests {
     fn a_failed_seed_is_an_error_and_leaves_no_key_to_draw_from() {
         let mut generator = Generator::new();
         let mut seeds = Seeds(0);
-        draw(&mut generator, 1, &mut seeds);
+        draw(&mut generator, &mut seeds);
         // The fork case: the old key may not be used, and the source fails.
+        if let Some(keyed) = generator.keyed.as_mut() {
+            keyed.lineage = Lineage::Pid(std::process::id().wrapping_add(1));
+        }
         let mut out = [0u8; 64];
         assert_eq!(
-            generator.fill(&mut out, 2, |_| Err(RandomError)),
+            generator.fill(&mut out, Lineage::current, |_| Err(RandomError)),
             Err(RandomError)
         );
         assert!(generator.keyed.is_none());
         // The next draw asks the source again instead of using anything stale.
-        draw(&mut generator, 2, &mut seeds);
+        draw(&mut generator, &mut seeds);
         assert_eq!(seeds.0, 2);
     }
 

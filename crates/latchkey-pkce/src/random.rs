@@ -22,8 +22,8 @@ pub struct RandomError;
 
 /// Fills `buf` with cryptographically secure random bytes: this thread's ChaCha20
 /// stream, keyed with 32 bytes from the operating system's random source and
-/// re-keyed from it after every 4 KiB of output and whenever the process id
-/// changes, so a forked child never repeats its parent's output.
+/// re-keyed from it after every 4 KiB of output and after the process forks, so a
+/// forked child never repeats its parent's output.
 ///
 /// # Errors
 ///
