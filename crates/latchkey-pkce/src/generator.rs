@@ -28,8 +28,9 @@ pub(crate) const RESEED_AFTER_BYTES: usize = 4096;
 #[derive(Debug)]
 pub(crate) enum Lineage {
     /// A fork counter a `pthread_atfork` child handler increments: the child's copy of
-    /// the guard sees a count it has not seen.
-    Atfork(forkguard::atfork::Guard),
+    /// the guard sees a count it has not seen. (On systems without `fork`, `forkguard`'s
+    /// guard never reports one.)
+    Atfork(forkguard::Guard),
     /// The process id the key was drawn in, for when the handler could not be
     /// registered.
     Pid(u32),
@@ -38,7 +39,7 @@ pub(crate) enum Lineage {
 impl Lineage {
     /// The lineage of a key drawn now.
     pub(crate) fn current() -> Self {
-        match forkguard::atfork::Guard::try_new() {
+        match forkguard::Guard::try_new() {
             Ok(guard) => Self::Atfork(guard),
             Err(_) => Self::Pid(std::process::id()),
         }
@@ -176,6 +177,10 @@ mod tests {
         // On Unix the handler registers, so no draw pays for a process id.
         let mut lineage = Lineage::current();
         assert!(matches!(lineage, Lineage::Atfork(_)), "{lineage:?}");
+        #[cfg(unix)]
+        if let Lineage::Atfork(guard) = &lineage {
+            assert_eq!(guard.flavor(), forkguard::Flavor::Atfork);
+        }
         assert!(!lineage.forked());
         let mut pid = Lineage::Pid(std::process::id());
         assert!(!pid.forked());
