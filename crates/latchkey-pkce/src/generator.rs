@@ -22,11 +22,11 @@ use crate::random::RandomError;
 /// Output after which a thread's stream is re-keyed from the operating system: 64 draws
 /// of an access and refresh token pair. It bounds what one leak of a thread's state could
 /// reveal, at the cost of one 32-byte `getrandom` per 4 KiB drawn.
-pub(crate) const RESEED_AFTER_BYTES: usize = 4096;
+const RESEED_AFTER_BYTES: usize = 4096;
 
 /// How a key knows whether the process it was drawn in has forked since.
 #[derive(Debug)]
-pub(crate) enum Lineage {
+enum Lineage {
     /// A fork counter a `pthread_atfork` child handler increments: the child's copy of
     /// the guard sees a count it has not seen. (On systems without `fork`, `forkguard`'s
     /// guard never reports one.)
@@ -38,7 +38,7 @@ pub(crate) enum Lineage {
 
 impl Lineage {
     /// The lineage of a key drawn now.
-    pub(crate) fn current() -> Self {
+    fn current() -> Self {
         match forkguard::Guard::try_new() {
             Ok(guard) => Self::Atfork(guard),
             Err(_) => Self::Pid(std::process::id()),
@@ -56,7 +56,7 @@ impl Lineage {
 }
 
 /// One thread's stream: unkeyed until its first draw.
-pub(crate) struct Generator {
+struct Generator {
     keyed: Option<Keyed>,
 }
 
@@ -71,7 +71,7 @@ struct Keyed {
 
 impl Generator {
     /// An unkeyed generator; the first [`fill`](Self::fill) keys it.
-    pub(crate) const fn new() -> Self {
+    const fn new() -> Self {
         Self { keyed: None }
     }
 
@@ -82,7 +82,7 @@ impl Generator {
     /// # Errors
     ///
     /// Whatever `seed` returns; the generator is then unkeyed and `buf` must not be used.
-    pub(crate) fn fill(
+    fn fill(
         &mut self,
         buf: &mut [u8],
         lineage: impl FnOnce() -> Lineage,
