@@ -208,6 +208,24 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     )?;
     println!("floor at {}", floor.base_url);
     let mut rows: Vec<Row> = Vec::new();
+    // The bare exchange first, as a reference for the code-exchange rows below.
+    let reference = Group {
+        settings: &args.settings,
+        runtime: &runtime,
+        client: client.clone(),
+        server: "floor",
+        store: "memory",
+        demo_base: &floor.base_url,
+        floor_base: &floor.base_url,
+    };
+    match reference.bare_exchange() {
+        Ok(row) => {
+            let table = report::render("", std::slice::from_ref(&row), &[]);
+            println!("{}", table.lines().skip(4).collect::<Vec<_>>().join("\n"));
+            rows.push(row);
+        }
+        Err(error) => notes.push(format!("floor / bare exchange: failed: {error}")),
+    }
     for (short, package) in [("axum", "demo-axum"), ("actix", "demo-actix")] {
         if args.only.as_deref().is_some_and(|only| only != short) {
             continue;

@@ -48,6 +48,7 @@ use std::time::{Duration, Instant};
 use http::Method;
 use tokio::runtime::Runtime;
 
+use crate::bare::{Bare, BareCode, BARE_EXCHANGE};
 use crate::driver::{self, HttpClient};
 use crate::oauth::{Code, OAuth};
 use crate::{floor, DemoServer};
@@ -376,7 +377,55 @@ impl Ctx<'_> {
                 cost,
             });
         }
+        // The bare exchange (see `bare`): codes minted untimed, then exchanged.
+        let bare = Bare::new(self.client.clone(), &base)?;
+        let codes = self.bare_mint(&bare)?;
+        let ((), cost) = profiled.measure(|| self.bare_exchange(&bare, codes))?;
+        lines.push(Line {
+            server: "floor".into(),
+            load: BARE_EXCHANGE.into(),
+            units: self.requests,
+            requests_per_unit: 1,
+            cost,
+        });
         Ok(())
+    }
+
+    fn bare_mint(&self, bare: &Bare) -> Result<Vec<BareCode>, String> {
+        let minted = Arc::new(Mutex::new(Vec::with_capacity(self.requests)));
+        let (sink, minter) = (Arc::clone(&minted), bare.clone());
+        self.runtime.block_on(driver::run(
+            self.requests,
+            1,
+            vec![(); self.concurrency],
+            NO_LIMIT,
+            move |(), n| {
+                let (sink, minter) = (Arc::clone(&sink), minter.clone());
+                async move {
+                    let code = minter.mint(n).await?;
+                    sink.lock().map_err(|_| "poisoned")?.push(code);
+                    Ok(())
+                }
+            },
+        ))?;
+        let codes = std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?);
+        Ok(codes)
+    }
+
+    fn bare_exchange(&self, bare: &Bare, codes: Vec<BareCode>) -> Result<(), String> {
+        let (codes, bare) = (Arc::new(codes), bare.clone());
+        self.runtime
+            .block_on(driver::run(
+                codes.len(),
+                1,
+                vec![(); self.concurrency],
+                NO_LIMIT,
+                move |(), i| {
+                    let (codes, bare) = (Arc::clone(&codes), bare.clone());
+                    async move { bare.exchange(codes.get(i).ok_or("no code left")?).await }
+                },
+            ))
+            .map(|_| ())
     }
 
     fn mint(&self, oauth: &OAuth, first: usize, units: usize) -> Result<Vec<Code>, String> {
@@ -628,7 +677,7 @@ fn print(lines: &[Line], args: &Args) {
     };
     for line in lines {
         let base = match (line.server.as_str(), line.load.as_str()) {
-            ("floor", _) => None,
+            ("floor", load) if load != BARE_EXCHANGE => None,
             (_, "bearer GET /api/balance") => get,
             _ => post,
         };

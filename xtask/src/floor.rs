@@ -9,6 +9,9 @@
 //! `POST /work` is the same handler after a busy wait of `x-work-ns` nanoseconds (at most
 //! [`MAX_WORK_NS`]): `cargo xtask bench-budget` measures it against `/` to find how much
 //! handler CPU each target ratio leaves a request.
+//!
+//! `POST /bare/token` is the bare exchange (see `bare`): the least work a compliant code
+//! exchange does, as a reference beside the floor.
 
 use std::io::Write;
 
@@ -87,6 +90,7 @@ fn app() -> Router {
     Router::new()
         .route("/", get(answer).post(answer))
         .route("/work", post(work))
+        .merge(crate::bare::routes())
 }
 
 /// `floor-server [--addr HOST:PORT]`: serves until killed.

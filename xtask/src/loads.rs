@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use http::Method;
 use tokio::runtime::Runtime;
 
+use crate::bare::{Bare, BareCode, BARE_EXCHANGE};
 use crate::driver::{self, HttpClient, Measured};
 use crate::floor;
 use crate::oauth::{Code, OAuth};
@@ -294,6 +295,52 @@ impl Group<'_> {
             ))
         })?;
         Ok(vec![row])
+    }
+
+    /// The bare exchange of the floor server (see `bare`) against the floor, measured
+    /// like [`Self::exchange`]: codes minted untimed, exchanges in interleaved rounds. A
+    /// reference for what the code-exchange target allows on this machine.
+    pub(crate) fn bare_exchange(&self) -> Result<Row, String> {
+        let s = self.settings;
+        let floor_post = floor::request(self.floor_base, Method::POST)?;
+        self.fixed(floor_post, s.requests / 10)?; // warm-up
+        let bare = Bare::new(self.client.clone(), self.floor_base)?;
+        let minted = Arc::new(Mutex::new(Vec::with_capacity(s.requests)));
+        let (sink, minter) = (Arc::clone(&minted), bare.clone());
+        self.runtime.block_on(driver::run(
+            s.requests,
+            1,
+            vec![(); s.concurrency],
+            s.time_limit,
+            move |(), n| {
+                let (sink, minter) = (Arc::clone(&sink), minter.clone());
+                async move {
+                    let code = minter.mint(n).await?;
+                    sink.lock().map_err(|_| "poisoned")?.push(code);
+                    Ok(())
+                }
+            },
+        ))?;
+        let codes: Arc<Vec<BareCode>> =
+            Arc::new(std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?));
+        let mut next = 0;
+        self.interleaved(BARE_EXCHANGE, Method::POST, codes.len(), |units| {
+            let (codes, bare, first) = (Arc::clone(&codes), bare.clone(), next);
+            next += units;
+            self.runtime.block_on(driver::run(
+                units,
+                1,
+                vec![(); s.concurrency],
+                s.time_limit,
+                move |(), i| {
+                    let (codes, bare) = (Arc::clone(&codes), bare.clone());
+                    async move {
+                        bare.exchange(codes.get(first + i).ok_or("no code left")?)
+                            .await
+                    }
+                },
+            ))
+        })
     }
 
     fn refresh(&self, oauth: &OAuth) -> Result<Vec<Row>, String> {

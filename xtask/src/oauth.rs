@@ -55,7 +55,7 @@ pub(crate) fn wallet_basic() -> Result<HeaderValue, String> {
 /// escape (codes, verifiers, tokens, ids) are copied as they are. The serializer spent
 /// ~4k instructions per body on the load generator, which shares the cores with the
 /// server, while the floor's body is a constant.
-fn form(pairs: &[(&str, &str)]) -> Bytes {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> Bytes {
     let len: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
     let mut out = String::with_capacity(len + len / 4);
     for (i, (name, value)) in pairs.iter().enumerate() {
