@@ -3,6 +3,7 @@
 //! belongs to exactly one grant, so revoking a grant revokes everything issued from it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use latchkey_types::{ClientId, Scope};
 use time::OffsetDateTime;
@@ -68,16 +69,17 @@ impl fmt::Display for GrantId {
 }
 
 /// The resource owner's identifier, as the integrator's user system knows it (`sub`).
+/// Shared, not copied: a clone is a reference count.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Subject(String);
+pub struct Subject(Arc<str>);
 
 impl Subject {
     /// Longest subject accepted, in bytes.
     pub const MAX_LEN: usize = 255;
 
     /// A subject identifier: 1 to 255 printable ASCII characters.
-    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
-        let value = value.into();
+    pub fn new(value: impl AsRef<str>) -> Result<Self, Error> {
+        let value = value.as_ref();
         if value.is_empty()
             || value.len() > Self::MAX_LEN
             || !value.bytes().all(|b| (0x20..=0x7e).contains(&b))
@@ -86,7 +88,7 @@ impl Subject {
                 "subject must be 1-255 printable ASCII characters",
             ));
         }
-        Ok(Self(value))
+        Ok(Self(Arc::from(value)))
     }
 
     /// The identifier.
@@ -94,9 +96,9 @@ impl Subject {
         &self.0
     }
 
-    /// The identifier as an owned string, without a copy.
+    /// The identifier as an owned string.
     pub fn into_string(self) -> String {
-        self.0
+        self.0.to_string()
     }
 }
 

@@ -10,6 +10,7 @@
 //! [`ClientId`] is public information and behaves like an ordinary string.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use subtle::ConstantTimeEq;
@@ -24,8 +25,11 @@ use crate::limits::{
 
 /// A client identifier (RFC 6749 §2.2): 1..=[`MAX_CLIENT_ID_LEN`] VSCHAR
 /// characters (`%x20-7E`).
+///
+/// Shared, not copied: a clone is a reference count, because the identifier is copied
+/// into every code, grant, token record and audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ClientId(String);
+pub struct ClientId(Arc<str>);
 
 impl ClientId {
     /// Validates a client identifier of at most [`MAX_CLIENT_ID_LEN`]
@@ -36,7 +40,7 @@ impl ClientId {
     /// [`ValueError`] if `value` is empty, too long or not VSCHAR.
     pub fn new(value: &str) -> Result<Self, ValueError> {
         check_vschar(value, MAX_CLIENT_ID_LEN)?;
-        Ok(Self(value.to_owned()))
+        Ok(Self(Arc::from(value)))
     }
 
     /// The identifier.

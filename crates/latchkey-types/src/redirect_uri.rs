@@ -10,6 +10,7 @@
 //! loopback redirects of native apps: the port may vary.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -62,9 +63,10 @@ pub enum RedirectUriError {
 /// A redirect URI, kept byte for byte as given.
 ///
 /// At most [`MAX_REDIRECT_URI_LEN`] characters, absolute, without fragment,
-/// and only characters RFC 3986 allows in a URI.
+/// and only characters RFC 3986 allows in a URI. Shared, not copied: a clone is a
+/// reference count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RedirectUri(String);
+pub struct RedirectUri(Arc<str>);
 
 /// Loopback hosts for which RFC 8252 §7.3 lets the port vary.
 const LOOPBACK_HOSTS: [&str; 2] = ["127.0.0.1", "[::1]"];
@@ -105,7 +107,7 @@ impl RedirectUri {
         // No full URL parse here: a requested URI is only ever compared byte for byte with
         // a registered one (see `matches`), and registration parses those fully. A request
         // URI that is not a valid URL therefore matches nothing and is refused there.
-        Ok(Self(value.to_owned()))
+        Ok(Self(Arc::from(value)))
     }
 
     /// Validates a redirect URI for client registration. Everything

@@ -9,6 +9,7 @@
 //! set operations to narrow requested scopes to what a client may have.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -44,12 +45,12 @@ pub enum ScopeError {
 /// [`MAX_SCOPE_TOKENS`] tokens.
 ///
 /// Held as that canonical text (tokens sorted, duplicates dropped, single
-/// spaces), so equal sets are equal strings: cloning is one allocation and
-/// hashing one string, which matters because a scope is copied into every
-/// code, token and response.
+/// spaces), so equal sets are equal strings, hashed as one string. The text is
+/// shared, so a clone is a reference count, not an allocation: a scope is
+/// copied into every code, token, audit event and response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Scope {
-    canonical: String,
+    canonical: Arc<str>,
 }
 
 impl Scope {
@@ -67,7 +68,7 @@ impl Scope {
         // own canonical form and is copied as it is.
         if is_canonical(value) {
             return Ok(Scope {
-                canonical: value.to_owned(),
+                canonical: Arc::from(value),
             });
         }
         Self::from_tokens(value.split(' '))
@@ -118,7 +119,9 @@ impl Scope {
             }
             canonical.push_str(token.as_ref());
         }
-        Ok(Scope { canonical })
+        Ok(Scope {
+            canonical: Arc::from(canonical),
+        })
     }
 
     /// The scope with no tokens.
@@ -166,7 +169,9 @@ impl Scope {
             }
             canonical.push_str(token);
         }
-        Scope { canonical }
+        Scope {
+            canonical: Arc::from(canonical),
+        }
     }
 
     /// Whether the scope has no tokens.
@@ -186,7 +191,7 @@ impl Scope {
 
     /// The canonical textual form, same as [`Display`](fmt::Display).
     pub fn as_string(&self) -> String {
-        self.canonical.clone()
+        self.canonical.to_string()
     }
 }
 

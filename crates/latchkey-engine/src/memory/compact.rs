@@ -124,7 +124,7 @@ impl Interner {
         CompactGrant {
             id: grant.id,
             client_id: self.client(&grant.client_id),
-            subject: grant.subject.as_ref().map(|s| Box::from(s.as_str())),
+            subject: grant.subject.clone(),
             scope: self.scope(&grant.scope),
             authentication: grant
                 .authentication
@@ -175,7 +175,7 @@ pub(super) struct CompactAuthentication {
 pub(super) struct CompactGrant {
     pub(super) id: GrantId,
     pub(super) client_id: Arc<ClientId>,
-    subject: Option<Box<str>>,
+    subject: Option<Subject>,
     scope: Arc<Scope>,
     authentication: Option<CompactAuthentication>,
     created_at: OffsetDateTime,
@@ -185,17 +185,14 @@ pub(super) struct CompactGrant {
 impl CompactGrant {
     /// Whether the grant is the subject's.
     pub(super) fn is_subject(&self, subject: &Subject) -> bool {
-        self.subject.as_deref() == Some(subject.as_str())
+        self.subject.as_ref() == Some(subject)
     }
 
     pub(super) fn restore(&self) -> Result<Grant, StoreError> {
         Ok(Grant {
             id: self.id,
             client_id: ClientId::clone(&self.client_id),
-            subject: match &self.subject {
-                Some(s) => Some(Subject::new(&**s).map_err(|_| corrupt("subject"))?),
-                None => None,
-            },
+            subject: self.subject.clone(),
             scope: Scope::clone(&self.scope),
             authentication: self.authentication.as_ref().map(|a| Authentication {
                 auth_time: a.auth_time,
