@@ -2,8 +2,9 @@
 //! (release builds, 127.0.0.1 only, demos with `RUST_LOG=warn` unless `--rust-log` says
 //! otherwise and a generated config whose codes live 600 s), on the memory store and, when
 //! the demos accept them, on SQLite (a file under `target/bench/`) and PostgreSQL (from
-//! `LATCHKEY_BENCH_POSTGRES_URL` or `LATCHKEY_TEST_POSTGRES_URL`); runs the loads of
-//! [`crate::loads`] against each; prints the table and writes it to `--out`.
+//! `LATCHKEY_BENCH_POSTGRES_URL` or `LATCHKEY_TEST_POSTGRES_URL`); measures the floor
+//! server's bare exchange (see `crate::bare`) first, as a reference, then runs the loads of
+//! [`crate::loads`] against each demo; prints the table and writes it to `--out`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -9,7 +9,8 @@
 //! - `http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR]`: the
 //!   servers' instructions per request for each load and the floor, under callgrind
 //!   (see `cost`).
-//! - `floor-server [--addr HOST:PORT]`: the bare axum handler the benchmark compares with.
+//! - `floor-server [--addr HOST:PORT]`: the bare axum handler the benchmark compares with,
+//!   and the hand-written bare exchange measured beside it for reference (see `bare`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
