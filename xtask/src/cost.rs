@@ -42,7 +42,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::Method;
@@ -392,36 +392,30 @@ impl Ctx<'_> {
     }
 
     fn bare_mint(&self, bare: &Bare) -> Result<Vec<BareCode>, String> {
-        let minted = Arc::new(Mutex::new(Vec::with_capacity(self.requests)));
-        let (sink, minter) = (Arc::clone(&minted), bare.clone());
-        self.runtime.block_on(driver::run(
+        let minter = bare.clone();
+        self.runtime.block_on(driver::gather(
             self.requests,
             1,
-            vec![(); self.concurrency],
+            self.concurrency,
             NO_LIMIT,
-            move |(), n| {
-                let (sink, minter) = (Arc::clone(&sink), minter.clone());
-                async move {
-                    let code = minter.mint(n).await?;
-                    sink.lock().map_err(|_| "poisoned")?.push(code);
-                    Ok(())
-                }
+            move |n| {
+                let minter = minter.clone();
+                async move { minter.mint(n).await }
             },
-        ))?;
-        let codes = std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?);
-        Ok(codes)
+        ))
     }
 
     fn bare_exchange(&self, bare: &Bare, codes: Vec<BareCode>) -> Result<(), String> {
         let (codes, bare) = (Arc::new(codes), bare.clone());
         self.runtime
-            .block_on(driver::run(
+            .block_on(driver::each(
+                &codes,
+                0,
                 codes.len(),
-                1,
-                vec![(); self.concurrency],
+                self.concurrency,
                 NO_LIMIT,
-                move |(), i| {
-                    let (codes, bare) = (Arc::clone(&codes), bare.clone());
+                move |codes, i| {
+                    let bare = bare.clone();
                     async move { bare.exchange(codes.get(i).ok_or("no code left")?).await }
                 },
             ))
@@ -429,37 +423,30 @@ impl Ctx<'_> {
     }
 
     fn mint(&self, oauth: &OAuth, first: usize, units: usize) -> Result<Vec<Code>, String> {
-        let minted = Arc::new(Mutex::new(Vec::with_capacity(units)));
-        let (sink, minter) = (Arc::clone(&minted), oauth.clone());
-        self.runtime.block_on(driver::run(
+        let minter = oauth.clone();
+        self.runtime.block_on(driver::gather(
             units,
             3,
-            vec![(); self.concurrency],
+            self.concurrency,
             NO_LIMIT,
-            move |(), n| {
-                let (sink, minter) = (Arc::clone(&sink), minter.clone());
-                async move {
-                    let code = minter.obtain_code(first + n).await?;
-                    sink.lock().map_err(|_| "poisoned")?.push(code);
-                    Ok(())
-                }
+            move |n| {
+                let minter = minter.clone();
+                async move { minter.obtain_code(first + n).await }
             },
-        ))?;
-        let codes = std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?);
-        Ok(codes)
+        ))
     }
 
     fn exchange(&self, oauth: &OAuth, codes: Vec<Code>) -> Result<(), String> {
-        let codes = Arc::new(codes);
-        let oauth = oauth.clone();
+        let (codes, oauth) = (Arc::new(codes), oauth.clone());
         self.runtime
-            .block_on(driver::run(
+            .block_on(driver::each(
+                &codes,
+                0,
                 codes.len(),
-                1,
-                vec![(); self.concurrency],
+                self.concurrency,
                 NO_LIMIT,
-                move |(), i| {
-                    let (codes, oauth) = (Arc::clone(&codes), oauth.clone());
+                move |codes, i| {
+                    let oauth = oauth.clone();
                     async move {
                         let code = codes.get(i).ok_or("no code left")?;
                         oauth.exchange(code, false).await.map(|_| ())

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -209,6 +209,64 @@ where
         wall,
         latencies,
     })
+}
+
+/// Runs `units` units of `make(n)` at `concurrency` (each `requests_per_unit` requests)
+/// and returns what they made, in no particular order: a load's untimed set-up, such as
+/// the codes an exchange load redeems.
+pub(crate) async fn gather<T, F, Fut>(
+    units: usize,
+    requests_per_unit: usize,
+    concurrency: usize,
+    time_limit: Duration,
+    make: F,
+) -> Result<Vec<T>, String>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, String>> + Send + 'static,
+{
+    let made = Arc::new(Mutex::new(Vec::with_capacity(units)));
+    let sink = Arc::clone(&made);
+    run(
+        units,
+        requests_per_unit,
+        vec![(); concurrency],
+        time_limit,
+        move |(), n| {
+            let (sink, item) = (Arc::clone(&sink), make(n));
+            async move {
+                let item = item.await?;
+                sink.lock().map_err(|_| "poisoned")?.push(item);
+                Ok(())
+            }
+        },
+    )
+    .await?;
+    let items = std::mem::take(&mut *made.lock().map_err(|_| "poisoned")?);
+    Ok(items)
+}
+
+/// Runs `op(items, i)` once for each index `i` in `first..first + units`, at
+/// `concurrency`, one request per unit: a load over what [`gather`] made.
+pub(crate) async fn each<T, F, Fut>(
+    items: &Arc<Vec<T>>,
+    first: usize,
+    units: usize,
+    concurrency: usize,
+    time_limit: Duration,
+    op: F,
+) -> Result<Measured, String>
+where
+    T: Send + Sync + 'static,
+    F: Fn(Arc<Vec<T>>, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    let items = Arc::clone(items);
+    run(units, 1, vec![(); concurrency], time_limit, move |(), i| {
+        op(Arc::clone(&items), first + i)
+    })
+    .await
 }
 
 /// A fixed request: sent as is, `n` times, each expected to answer `200 OK`.

@@ -258,37 +258,31 @@ impl Group<'_> {
 
     fn exchange(&self, oauth: &OAuth) -> Result<Vec<Row>, String> {
         let s = self.settings;
-        let minted = Arc::new(Mutex::new(Vec::with_capacity(s.requests)));
-        let (sink, minter) = (Arc::clone(&minted), oauth.clone());
-        self.runtime.block_on(driver::run(
+        let minter = oauth.clone();
+        let codes: Arc<Vec<Code>> = Arc::new(self.runtime.block_on(driver::gather(
             s.requests,
             3,
-            vec![(); s.concurrency],
+            s.concurrency,
             s.time_limit,
-            move |(), n| {
-                let (sink, minter) = (Arc::clone(&sink), minter.clone());
-                async move {
-                    let code = minter.obtain_code(n).await?;
-                    sink.lock().map_err(|_| "poisoned")?.push(code);
-                    Ok(())
-                }
+            move |n| {
+                let minter = minter.clone();
+                async move { minter.obtain_code(n).await }
             },
-        ))?;
-        let codes: Arc<Vec<Code>> =
-            Arc::new(std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?));
+        ))?);
         let mut next = 0;
         let row = self.interleaved("code exchange", Method::POST, codes.len(), |units| {
-            let (codes, oauth, first) = (Arc::clone(&codes), oauth.clone(), next);
+            let (oauth, first) = (oauth.clone(), next);
             next += units;
-            self.runtime.block_on(driver::run(
+            self.runtime.block_on(driver::each(
+                &codes,
+                first,
                 units,
-                1,
-                vec![(); s.concurrency],
+                s.concurrency,
                 s.time_limit,
-                move |(), i| {
-                    let (codes, oauth) = (Arc::clone(&codes), oauth.clone());
+                move |codes, i| {
+                    let oauth = oauth.clone();
                     async move {
-                        let code = codes.get(first + i).ok_or("no code left")?;
+                        let code = codes.get(i).ok_or("no code left")?;
                         oauth.exchange(code, false).await.map(|_| ())
                     }
                 },
@@ -305,39 +299,30 @@ impl Group<'_> {
         let floor_post = floor::request(self.floor_base, Method::POST)?;
         self.fixed(floor_post, s.requests / 10)?; // warm-up
         let bare = Bare::new(self.client.clone(), self.floor_base)?;
-        let minted = Arc::new(Mutex::new(Vec::with_capacity(s.requests)));
-        let (sink, minter) = (Arc::clone(&minted), bare.clone());
-        self.runtime.block_on(driver::run(
+        let minter = bare.clone();
+        let codes: Arc<Vec<BareCode>> = Arc::new(self.runtime.block_on(driver::gather(
             s.requests,
             1,
-            vec![(); s.concurrency],
+            s.concurrency,
             s.time_limit,
-            move |(), n| {
-                let (sink, minter) = (Arc::clone(&sink), minter.clone());
-                async move {
-                    let code = minter.mint(n).await?;
-                    sink.lock().map_err(|_| "poisoned")?.push(code);
-                    Ok(())
-                }
+            move |n| {
+                let minter = minter.clone();
+                async move { minter.mint(n).await }
             },
-        ))?;
-        let codes: Arc<Vec<BareCode>> =
-            Arc::new(std::mem::take(&mut *minted.lock().map_err(|_| "poisoned")?));
+        ))?);
         let mut next = 0;
         self.interleaved(BARE_EXCHANGE, Method::POST, codes.len(), |units| {
-            let (codes, bare, first) = (Arc::clone(&codes), bare.clone(), next);
+            let (bare, first) = (bare.clone(), next);
             next += units;
-            self.runtime.block_on(driver::run(
+            self.runtime.block_on(driver::each(
+                &codes,
+                first,
                 units,
-                1,
-                vec![(); s.concurrency],
+                s.concurrency,
                 s.time_limit,
-                move |(), i| {
-                    let (codes, bare) = (Arc::clone(&codes), bare.clone());
-                    async move {
-                        bare.exchange(codes.get(first + i).ok_or("no code left")?)
-                            .await
-                    }
+                move |codes, i| {
+                    let bare = bare.clone();
+                    async move { bare.exchange(codes.get(i).ok_or("no code left")?).await }
                 },
             ))
         })
