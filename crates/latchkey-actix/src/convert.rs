@@ -6,7 +6,8 @@
 use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
 use actix_web::http::StatusCode as ActixStatus;
 use actix_web::web;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Uri};
 use latchkey_engine::adapter::AdapterOptions;
@@ -70,9 +71,13 @@ pub fn to_engine_request(req: &actix_web::HttpRequest, body: Bytes) -> HttpReque
 /// Reads the body of `req` within `options`: `414` for a long query and `413` for a body
 /// over the limit (by `Content-Length` before reading, or while reading), each with a JSON
 /// `invalid_request` body.
+///
+/// A body that arrives in one chunk, as a form of a few hundred bytes does, is handed on
+/// as that chunk, uncopied; only a body in several chunks is gathered into one buffer,
+/// sized by its `Content-Length` when it has one.
 pub async fn read_body(
     req: &actix_web::HttpRequest,
-    payload: web::Payload,
+    mut payload: web::Payload,
     options: &AdapterOptions,
 ) -> Result<Bytes, actix_web::HttpResponse> {
     let content_length = req
@@ -82,11 +87,38 @@ pub async fn read_body(
     if let Some(refusal) = options.refuse_sizes(req.uri().query(), content_length) {
         return Err(into_response(refusal));
     }
-    match payload.to_bytes_limited(options.max_body_bytes).await {
-        Ok(Ok(body)) => Ok(body),
-        Ok(Err(_)) => Err(into_response(AdapterOptions::body_unreadable())),
-        Err(_) => Err(into_response(AdapterOptions::body_too_large())),
+    // Checked above to be within the limit, when declared and valid.
+    let declared = content_length
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let mut first: Option<Bytes> = None;
+    let mut gathered: Option<BytesMut> = None;
+    let mut total = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(into_response(AdapterOptions::body_unreadable()));
+        };
+        total = total.saturating_add(chunk.len());
+        if total > options.max_body_bytes {
+            return Err(into_response(AdapterOptions::body_too_large()));
+        }
+        match (&mut gathered, first.take()) {
+            (Some(buffer), _) => buffer.extend_from_slice(&chunk),
+            (None, None) => first = Some(chunk),
+            (None, Some(earlier)) => {
+                let capacity = declared.unwrap_or(total).max(total);
+                let mut buffer = BytesMut::with_capacity(capacity);
+                buffer.extend_from_slice(&earlier);
+                buffer.extend_from_slice(&chunk);
+                gathered = Some(buffer);
+            }
+        }
     }
+    Ok(match (gathered, first) {
+        (Some(buffer), _) => buffer.freeze(),
+        (None, Some(only)) => only,
+        (None, None) => Bytes::new(),
+    })
 }
 
 /// An engine response as an actix-web error, for extractors that refuse a request.
@@ -119,6 +151,69 @@ mod tests {
             "Basic YXBwOnMzY3JldA=="
         );
         assert_eq!(converted.body().as_ref(), b"x=y");
+    }
+
+    /// A request whose body arrives in the given chunks, without a `Content-Length`.
+    async fn chunked(chunks: &[&'static [u8]]) -> (actix_web::HttpRequest, web::Payload) {
+        use actix_web::FromRequest;
+        let stream = futures::stream::iter(
+            chunks
+                .iter()
+                .map(|chunk| Ok(Bytes::from_static(chunk)))
+                .collect::<Vec<_>>(),
+        );
+        let (req, _) = TestRequest::post().uri("/token").to_http_parts();
+        type Chunks = dyn futures::Stream<Item = Result<Bytes, actix_web::error::PayloadError>>;
+        let stream: std::pin::Pin<Box<Chunks>> = Box::pin(stream);
+        let mut payload = actix_web::dev::Payload::Stream { payload: stream };
+        let payload = web::Payload::from_request(&req, &mut payload)
+            .await
+            .unwrap();
+        (req, payload)
+    }
+
+    #[actix_web::test]
+    async fn a_body_in_chunks_is_gathered_in_order_and_limited_while_read() {
+        let options = AdapterOptions {
+            max_body_bytes: 8,
+            ..AdapterOptions::default()
+        };
+        let (req, payload) = chunked(&[b"ab", b"", b"cde", b"fgh"]).await;
+        let body = read_body(&req, payload, &options).await.unwrap();
+        assert_eq!(body.as_ref(), b"abcdefgh");
+        let (req, payload) = chunked(&[b"only"]).await;
+        assert_eq!(read_body(&req, payload, &options).await.unwrap(), "only");
+        let (req, payload) = chunked(&[]).await;
+        assert!(read_body(&req, payload, &options).await.unwrap().is_empty());
+        let (req, payload) = chunked(&[b"abcd", b"efgh", b"i"]).await;
+        let refused = read_body(&req, payload, &options).await.unwrap_err();
+        assert_eq!(refused.status(), ActixStatus::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn repeated_headers_keep_every_value_in_order() {
+        let req = TestRequest::get()
+            .append_header(("accept", "text/html"))
+            .append_header(("x-empty", ""))
+            .append_header(("accept", "application/json"))
+            .to_http_request();
+        let headers = engine_headers(&req);
+        let accept: Vec<_> = headers.get_all("accept").iter().collect();
+        assert_eq!(accept, ["text/html", "application/json"]);
+        assert_eq!(headers["x-empty"], "");
+        let mut response = HttpResponse::new(Bytes::new());
+        for value in ["a=1", "b=2"] {
+            let value = HeaderValue::from_static(value);
+            response.headers_mut().append("set-cookie", value);
+        }
+        response
+            .headers_mut()
+            .insert("cache-control", HeaderValue::from_static("no-store"));
+        let response = into_response(response);
+        let cookies: Vec<_> = response.headers().get_all("set-cookie").collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+        let cache = response.headers().get("cache-control").unwrap();
+        assert_eq!(cache, "no-store");
     }
 
     #[actix_web::test]
