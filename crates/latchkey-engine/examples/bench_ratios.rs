@@ -14,6 +14,12 @@
 //! the machine's drift (a shared VM's cores change speed within a second) out of the
 //! ratio. Inputs (fresh PKCE verifiers, approvals) are prepared before a batch starts,
 //! outside the timing.
+//!
+//! The row `bare_flow (reference)` is the same flow written by hand (`support::bare`:
+//! only what RFC 6749, RFC 7636 and RFC 9700 require, no library between the caller and
+//! its maps), timed in the same rounds as `full_flow_opaque` on the same kind of inputs:
+//! its ratio is what any compliant implementation pays on this machine beyond the
+//! cryptography.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -75,6 +81,45 @@ fn simple<F: FnMut(), G: FnMut()>(n: usize, floor: G, mut op: F) -> (f64, f64, f
     paired(n, floor, || (), |()| op())
 }
 
+/// [`paired`] for two operations on the same inputs, measured in the same rounds: each
+/// round times a floor batch, a batch of `op` and a batch of `reference`.
+fn against_reference<I, P, F, R, G>(
+    n: usize,
+    mut floor: G,
+    mut prepare: P,
+    mut op: F,
+    mut reference: R,
+) -> ((f64, f64, f64), (f64, f64, f64))
+where
+    P: FnMut() -> I,
+    F: FnMut(I),
+    R: FnMut(I),
+    G: FnMut(),
+{
+    let mut floor_op = |()| floor();
+    let mut unit = || ();
+    batch(n, &mut unit, &mut floor_op);
+    batch(n, &mut prepare, &mut op);
+    batch(n, &mut prepare, &mut reference);
+    let (mut floors, mut ops, mut refs) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut op_ratios, mut ref_ratios) = (Vec::new(), Vec::new());
+    for _ in 0..BATCHES {
+        let f = batch(n, &mut unit, &mut floor_op);
+        let o = batch(n, &mut prepare, &mut op);
+        let r = batch(n, &mut prepare, &mut reference);
+        floors.push(f);
+        ops.push(o);
+        refs.push(r);
+        op_ratios.push(o / f);
+        ref_ratios.push(r / f);
+    }
+    let floor = median(&mut floors);
+    (
+        (median(&mut ops), floor, median(&mut op_ratios)),
+        (median(&mut refs), floor, median(&mut ref_ratios)),
+    )
+}
+
 struct Row {
     name: &'static str,
     floor_name: &'static str,
@@ -89,27 +134,45 @@ fn main() {
         .unwrap_or(2_000);
     let mut rows = Vec::new();
 
-    for (name, sink) in [
-        ("full_flow_opaque", Sink::Null),
-        ("full_flow_opaque (TracingSink)", Sink::Tracing),
-    ] {
-        let bench = Bench::new(Format::Opaque, sink);
-        let measured = paired(
-            n,
-            || {
-                black_box(support::floor_full_flow_opaque());
-            },
-            || bench.input(),
-            |input| {
-                black_box(bench.full_flow(input));
-            },
-        );
+    // The engine's flow and the hand-written one (`support::bare`) on the same inputs, in
+    // the same rounds, against the same floor.
+    let bench = Bench::new(Format::Opaque, Sink::Null);
+    let (flow, bare) = against_reference(
+        n,
+        || {
+            black_box(support::floor_full_flow_opaque());
+        },
+        || bench.input(),
+        |input| {
+            black_box(bench.full_flow(input));
+        },
+        |input| {
+            black_box(bench.bare_flow(input));
+        },
+    );
+    for (name, measured) in [("full_flow_opaque", flow), ("bare_flow (reference)", bare)] {
         rows.push(Row {
             name,
             floor_name: "floor_full_flow_opaque",
             measured,
         });
     }
+    let bench = Bench::new(Format::Opaque, Sink::Tracing);
+    let measured = paired(
+        n,
+        || {
+            black_box(support::floor_full_flow_opaque());
+        },
+        || bench.input(),
+        |input| {
+            black_box(bench.full_flow(input));
+        },
+    );
+    rows.push(Row {
+        name: "full_flow_opaque (TracingSink)",
+        floor_name: "floor_full_flow_opaque",
+        measured,
+    });
 
     let jwt = Bench::new(Format::Jwt, Sink::Null);
     let keys = jwt.keys.clone().unwrap();

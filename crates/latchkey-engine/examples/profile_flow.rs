@@ -3,7 +3,8 @@
 //!
 //! Run with: `cargo build --release -p latchkey-engine --example profile_flow` and then
 //! `valgrind --tool=callgrind --toggle-collect='*Bench*full_flow*' target/release/examples/profile_flow opaque 2000`
-//! (operations: `opaque`, `jwt`, `floor`, and for `perf record` — they have no function
+//! (operations: `opaque`, `jwt`, `bare` — the hand-written reference flow, with
+//! `--toggle-collect='*Bench*bare_flow*'` — `floor`, and for `perf record` — they have no function
 //! of their own for `--toggle-collect` — `refresh`, one grant rotated `n` times, and
 //! `introspect`, one access token introspected `n` times).
 
@@ -47,13 +48,22 @@ fn main() {
                 black_box(bench.introspect(black_box(&request)));
             }
         }
+        "bare" => {
+            let bench = Bench::new(Format::Opaque, Sink::Null);
+            for _ in 0..n {
+                let input = bench.input();
+                black_box(bench.bare_flow(input));
+            }
+        }
         "floor" => {
             for _ in 0..n {
                 black_box(support::floor_full_flow_opaque());
             }
         }
         other => {
-            eprintln!("unknown operation {other}: use opaque, jwt, refresh, introspect or floor")
+            eprintln!(
+                "unknown operation {other}: use opaque, jwt, bare, refresh, introspect or floor"
+            )
         }
     }
 }

@@ -7,6 +7,8 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bare;
+
 use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
@@ -67,6 +69,8 @@ pub struct FlowInput {
 /// An engine over a memory store with two confidential clients.
 pub struct Bench {
     pub engine: Engine,
+    /// The same flow written by hand, for reference (see [`bare`]).
+    pub bare: bare::Bare,
     pub store: Arc<MemoryStore>,
     pub keys: Option<JwtKeys>,
     client_basic: HeaderValue,
@@ -75,7 +79,7 @@ pub struct Bench {
     scope: Scope,
 }
 
-fn basic(id: &str, secret: &str) -> HeaderValue {
+pub fn basic(id: &str, secret: &str) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "Basic {}",
         STANDARD.encode(format!("{id}:{secret}"))
@@ -131,6 +135,7 @@ impl Bench {
         }
         Self {
             engine: builder.build().unwrap(),
+            bare: bare::Bare::new(ISSUER, CLIENT, &client_secret, REDIRECT, SCOPE),
             store,
             keys,
             client_basic: basic(CLIENT, &client_secret),
@@ -193,14 +198,31 @@ impl Bench {
         response
     }
 
-    /// finish (approve) → the code from the redirect's `Location` (client-side parsing
-    /// kept minimal: codes are base64url, so they need no decoding).
+    /// finish (approve) → the code from the redirect's `Location`.
     pub fn finish(&self, id: &InteractionId, decision: Decision) -> String {
-        let response = run(self.engine.finish_authorization(id, decision)).unwrap();
-        let location = response.headers().get(LOCATION).unwrap().to_str().unwrap();
-        let start = location.find("code=").unwrap() + 5;
-        let rest = &location[start..];
-        rest[..rest.find('&').unwrap_or(rest.len())].to_owned()
+        code_of(&run(self.engine.finish_authorization(id, decision)).unwrap())
+    }
+
+    /// [`full_flow`](Self::full_flow) through the hand-written [`bare::Bare`]: the same
+    /// input, the same requests built the same way, the same response checked.
+    #[inline(never)]
+    pub fn bare_flow(&self, input: FlowInput) -> http::Response<Bytes> {
+        let id = self.bare.begin(&input.query).unwrap();
+        let Decision::Approve(approval) = &input.decision else {
+            panic!("the bench approves")
+        };
+        let approval = bare::BareApproval {
+            subject: approval.subject.as_str(),
+            scope: approval.scope.as_str(),
+            acr: &approval.authentication.acr,
+            amr: &approval.authentication.amr,
+            auth_time: approval.authentication.auth_time.unix_timestamp().max(0) as u64,
+        };
+        let code = code_of(&self.bare.finish(&id, &approval).unwrap());
+        let request = self.code_request(&code, &input.verifier);
+        let response = self.bare.token(&request);
+        debug_assert_eq!(response.status(), StatusCode::OK);
+        response
     }
 
     /// The token request redeeming `code` (client_secret_basic, code_verifier, redirect_uri).
@@ -250,6 +272,15 @@ impl Bench {
     pub fn bearer(&self, headers: &HeaderMap, required: &Scope) -> bool {
         run(self.engine.authenticate_bearer(headers, required)).is_ok()
     }
+}
+
+/// The code in a redirect's `Location` (client-side parsing kept minimal: codes are
+/// base64url, so they need no decoding).
+fn code_of<B>(response: &http::Response<B>) -> String {
+    let location = response.headers().get(LOCATION).unwrap().to_str().unwrap();
+    let start = location.find("code=").unwrap() + 5;
+    let rest = &location[start..];
+    rest[..rest.find('&').unwrap_or(rest.len())].to_owned()
 }
 
 /// The `refresh_token` member of a token response body.
