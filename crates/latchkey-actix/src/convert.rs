@@ -73,8 +73,7 @@ pub fn to_engine_request(req: &actix_web::HttpRequest, body: Bytes) -> HttpReque
 /// `invalid_request` body.
 ///
 /// A body that arrives in one chunk, as a form of a few hundred bytes does, is handed on
-/// as that chunk, uncopied; only a body in several chunks is gathered into one buffer,
-/// sized by its `Content-Length` when it has one.
+/// as that chunk, uncopied; only a body in several chunks is gathered into one buffer.
 pub async fn read_body(
     req: &actix_web::HttpRequest,
     mut payload: web::Payload,
@@ -87,12 +86,9 @@ pub async fn read_body(
     if let Some(refusal) = options.refuse_sizes(req.uri().query(), content_length) {
         return Err(into_response(refusal));
     }
-    // Checked above to be within the limit, when declared and valid.
-    let declared = content_length
-        .and_then(|v| std::str::from_utf8(v).ok())
-        .and_then(|v| v.trim().parse::<usize>().ok());
+    // The first chunk is kept as it came; a second one starts a buffer for them all.
     let mut first: Option<Bytes> = None;
-    let mut gathered: Option<BytesMut> = None;
+    let mut gathered = BytesMut::new();
     let mut total = 0usize;
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
@@ -102,23 +98,17 @@ pub async fn read_body(
         if total > options.max_body_bytes {
             return Err(into_response(AdapterOptions::body_too_large()));
         }
-        match (&mut gathered, first.take()) {
-            (Some(buffer), _) => buffer.extend_from_slice(&chunk),
-            (None, None) => first = Some(chunk),
-            (None, Some(earlier)) => {
-                let capacity = declared.unwrap_or(total).max(total);
-                let mut buffer = BytesMut::with_capacity(capacity);
-                buffer.extend_from_slice(&earlier);
-                buffer.extend_from_slice(&chunk);
-                gathered = Some(buffer);
-            }
+        if first.is_none() && gathered.is_empty() {
+            first = Some(chunk);
+            continue;
         }
+        if let Some(earlier) = first.take() {
+            gathered.reserve(total);
+            gathered.extend_from_slice(&earlier);
+        }
+        gathered.extend_from_slice(&chunk);
     }
-    Ok(match (gathered, first) {
-        (Some(buffer), _) => buffer.freeze(),
-        (None, Some(only)) => only,
-        (None, None) => Bytes::new(),
-    })
+    Ok(first.unwrap_or_else(|| gathered.freeze()))
 }
 
 /// An engine response as an actix-web error, for extractors that refuse a request.
