@@ -38,7 +38,7 @@ const BATCHES: usize = 15;
 fn batch<I, P, F>(n: usize, prepare: &mut P, op: &mut F) -> f64
 where
     P: FnMut() -> I,
-    F: FnMut(I),
+    F: FnMut(I) + ?Sized,
 {
     let inputs: Vec<I> = (0..n).map(|_| prepare()).collect();
     let start = Instant::now();
@@ -53,71 +53,59 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-/// `op` against `floor` in interleaved rounds: (median ns/op, median floor ns/op,
-/// median round's ratio).
-fn paired<I, P, F, G>(n: usize, mut floor: G, mut prepare: P, mut op: F) -> (f64, f64, f64)
+/// Each of `ops` against `floor` in interleaved rounds, every round timing a floor batch
+/// and then one batch of each op on inputs from `prepare`: per op, (median ns/op, median
+/// floor ns/op, median round's ratio).
+fn rounds<I, P, G>(
+    n: usize,
+    mut floor: G,
+    mut prepare: P,
+    ops: &mut [&mut dyn FnMut(I)],
+) -> Vec<(f64, f64, f64)>
 where
     P: FnMut() -> I,
-    F: FnMut(I),
     G: FnMut(),
 {
     let mut floor_op = |()| floor();
     let mut unit = || ();
     // Warm-up: one batch of each, untimed.
     batch(n, &mut unit, &mut floor_op);
-    batch(n, &mut prepare, &mut op);
-    let (mut ops, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for op in ops.iter_mut() {
+        batch(n, &mut prepare, *op);
+    }
+    let mut floors = Vec::new();
+    let mut times = vec![Vec::new(); ops.len()];
+    let mut ratios = vec![Vec::new(); ops.len()];
     for _ in 0..BATCHES {
         let f = batch(n, &mut unit, &mut floor_op);
-        let o = batch(n, &mut prepare, &mut op);
-        ops.push(o);
         floors.push(f);
-        ratios.push(o / f);
+        for ((op, times), ratios) in ops.iter_mut().zip(&mut times).zip(&mut ratios) {
+            let o = batch(n, &mut prepare, *op);
+            times.push(o);
+            ratios.push(o / f);
+        }
     }
-    (median(&mut ops), median(&mut floors), median(&mut ratios))
+    let floor = median(&mut floors);
+    times
+        .iter_mut()
+        .zip(&mut ratios)
+        .map(|(times, ratios)| (median(times), floor, median(ratios)))
+        .collect()
+}
+
+/// `op` against `floor` in interleaved rounds: (median ns/op, median floor ns/op,
+/// median round's ratio).
+fn paired<I, P, F, G>(n: usize, floor: G, prepare: P, mut op: F) -> (f64, f64, f64)
+where
+    P: FnMut() -> I,
+    F: FnMut(I),
+    G: FnMut(),
+{
+    rounds(n, floor, prepare, &mut [&mut op])[0]
 }
 
 fn simple<F: FnMut(), G: FnMut()>(n: usize, floor: G, mut op: F) -> (f64, f64, f64) {
     paired(n, floor, || (), |()| op())
-}
-
-/// [`paired`] for two operations on the same inputs, measured in the same rounds: each
-/// round times a floor batch, a batch of `op` and a batch of `reference`.
-fn against_reference<I, P, F, R, G>(
-    n: usize,
-    mut floor: G,
-    mut prepare: P,
-    mut op: F,
-    mut reference: R,
-) -> ((f64, f64, f64), (f64, f64, f64))
-where
-    P: FnMut() -> I,
-    F: FnMut(I),
-    R: FnMut(I),
-    G: FnMut(),
-{
-    let mut floor_op = |()| floor();
-    let mut unit = || ();
-    batch(n, &mut unit, &mut floor_op);
-    batch(n, &mut prepare, &mut op);
-    batch(n, &mut prepare, &mut reference);
-    let (mut floors, mut ops, mut refs) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut op_ratios, mut ref_ratios) = (Vec::new(), Vec::new());
-    for _ in 0..BATCHES {
-        let f = batch(n, &mut unit, &mut floor_op);
-        let o = batch(n, &mut prepare, &mut op);
-        let r = batch(n, &mut prepare, &mut reference);
-        floors.push(f);
-        ops.push(o);
-        refs.push(r);
-        op_ratios.push(o / f);
-        ref_ratios.push(r / f);
-    }
-    let floor = median(&mut floors);
-    (
-        (median(&mut ops), floor, median(&mut op_ratios)),
-        (median(&mut refs), floor, median(&mut ref_ratios)),
-    )
 }
 
 struct Row {
@@ -137,20 +125,25 @@ fn main() {
     // The engine's flow and the hand-written one (`support::bare`) on the same inputs, in
     // the same rounds, against the same floor.
     let bench = Bench::new(Format::Opaque, Sink::Null);
-    let (flow, bare) = against_reference(
+    let measured = rounds(
         n,
         || {
             black_box(support::floor_full_flow_opaque());
         },
         || bench.input(),
-        |input| {
-            black_box(bench.full_flow(input));
-        },
-        |input| {
-            black_box(bench.bare_flow(input));
-        },
+        &mut [
+            &mut |input| {
+                black_box(bench.full_flow(input));
+            },
+            &mut |input| {
+                black_box(bench.bare_flow(input));
+            },
+        ],
     );
-    for (name, measured) in [("full_flow_opaque", flow), ("bare_flow (reference)", bare)] {
+    for (name, measured) in ["full_flow_opaque", "bare_flow (reference)"]
+        .into_iter()
+        .zip(measured)
+    {
         rows.push(Row {
             name,
             floor_name: "floor_full_flow_opaque",
