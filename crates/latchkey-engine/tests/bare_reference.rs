@@ -102,6 +102,7 @@ fn rfc6749_2_3_1_a_wrong_client_secret_is_invalid_client() {
     );
     let refused = bench.bare.token(&request);
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.headers()[http::header::WWW_AUTHENTICATE], "Basic");
     assert_eq!(error_of(&refused), "invalid_client");
 }
 

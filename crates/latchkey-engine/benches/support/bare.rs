@@ -17,7 +17,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA};
+use http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, WWW_AUTHENTICATE,
+};
 use http::{HeaderValue, Request, Response, StatusCode};
 use latchkey_engine::pkce::{fill_random, random_token, random_tokens, SecretDigest};
 
@@ -203,12 +205,16 @@ fn json_response(status: StatusCode, body: String) -> Response<Bytes> {
 }
 
 fn error(code: &'static str) -> Response<Bytes> {
-    let status = if code == "invalid_client" {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    json_response(status, format!("{{\"error\":\"{code}\"}}"))
+    let body = format!("{{\"error\":\"{code}\"}}");
+    if code != "invalid_client" {
+        return json_response(StatusCode::BAD_REQUEST, body);
+    }
+    // RFC 6749 §5.2: 401 with a challenge for the scheme the client used (Basic).
+    let mut response = json_response(StatusCode::UNAUTHORIZED, body);
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+    response
 }
 
 impl Bare {
