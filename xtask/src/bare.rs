@@ -10,7 +10,7 @@
 //!   the same critical section (§4.1.2: at most once);
 //! - check the client, the exact redirect URI and S256 PKCE (RFC 7636 §4.6);
 //! - draw an access and a refresh token (256 bits each), store their SHA-256 digests and
-//!   the grant, send an audit event without blocking, and answer the token JSON with
+//!   the grant, record an audit event without blocking, and answer the token JSON with
 //!   `Cache-Control: no-store` and `Pragma: no-cache`, as latchkey's endpoint does.
 //!
 //! Nothing else: no scopes policy, no metadata, no error bodies beyond the code. What this
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -117,7 +117,16 @@ struct Tables {
     grants: Map<u128, Grant>,
     access: Map<[u8; 32], Token>,
     refresh: Map<[u8; 32], Token>,
+    /// Audit events not yet taken by the drain (at most [`PENDING_EVENTS`]).
+    events: Vec<Issued>,
 }
+
+/// The most audit events waiting for the drain; beyond it an event is dropped rather than
+/// make the exchange wait, as a full channel would.
+const PENDING_EVENTS: usize = 4096;
+
+/// How often the drain takes the waiting events.
+const DRAIN_EVERY: Duration = Duration::from_millis(10);
 
 /// An audit event: which grant was issued, when. The drain only counts them.
 #[expect(
@@ -137,7 +146,6 @@ pub(crate) struct Server {
     scope: Arc<str>,
     subject: Arc<str>,
     tables: Mutex<Tables>,
-    audit: tokio::sync::mpsc::Sender<Issued>,
 }
 
 /// Why an exchange was refused, as RFC 6749 §5.2 names it.
@@ -173,25 +181,32 @@ fn digest(value: &[u8]) -> [u8; 32] {
 }
 
 impl Server {
-    /// The state, with its audit events drained by a task on the current runtime.
+    /// The state, with its audit events drained by a task on the current runtime. The
+    /// events wait in the tables, which the exchange has locked anyway, and the drain takes
+    /// them every [`DRAIN_EVERY`]: an event costs no wake-up of another thread, so the
+    /// reference pays the same on a framework whose handlers run outside that runtime
+    /// (actix-web's workers) as on one whose handlers run inside it (axum's).
     pub(crate) fn new() -> Arc<Self> {
-        let (audit, mut events) = tokio::sync::mpsc::channel::<Issued>(4096);
-        tokio::spawn(async move {
-            let mut seen = 0u64;
-            while events.recv().await.is_some() {
-                seen += 1;
-            }
-            std::hint::black_box(seen);
-        });
-        Arc::new(Self {
+        let server = Arc::new(Self {
             secret_digest: digest(CLIENT_SECRET.as_bytes()),
             client_id: Arc::from(CLIENT_ID),
             redirect_uri: Arc::from(REDIRECT_URI),
             scope: Arc::from(SCOPE),
             subject: Arc::from(SUBJECT),
             tables: Mutex::new(Tables::default()),
-            audit,
-        })
+        });
+        let weak = Arc::downgrade(&server);
+        tokio::spawn(async move {
+            let mut seen = 0usize;
+            let mut every = tokio::time::interval(DRAIN_EVERY);
+            loop {
+                every.tick().await;
+                let Some(server) = weak.upgrade() else { break };
+                seen += std::mem::take(&mut server.lock().events).len();
+            }
+            std::hint::black_box(seen);
+        });
+        server
     }
 
     /// The tables. Nothing done under the lock panics but a map's capacity overflow;
@@ -203,10 +218,9 @@ impl Server {
 
     /// RFC 6749 §2.3.1: `Basic` credentials, each part form-urlencoded; the secret
     /// compared as a digest in constant time.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<(), Refusal> {
-        let value = headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+    fn authenticate(&self, authorization: Option<&[u8]>) -> Result<(), Refusal> {
+        let value = authorization
+            .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.strip_prefix("Basic "))
             .ok_or(Refusal::InvalidClient)?;
         let decoded = STANDARD.decode(value).map_err(|_| Refusal::InvalidClient)?;
@@ -237,9 +251,10 @@ impl Server {
         }
     }
 
-    /// The exchange; on success the token response body.
-    fn exchange(&self, headers: &HeaderMap, body: &[u8]) -> Result<String, Refusal> {
-        self.authenticate(headers)?;
+    /// The exchange, given the `Authorization` header's value and the form body; on
+    /// success the token response body.
+    fn exchange(&self, authorization: Option<&[u8]>, body: &[u8]) -> Result<String, Refusal> {
+        self.authenticate(authorization)?;
         let (mut grant_type, mut code, mut redirect_uri, mut verifier) = (None, None, None, None);
         for (name, value) in form_urlencoded::parse(body) {
             let slot = match &*name {
@@ -321,10 +336,12 @@ impl Server {
                     expires_at: None,
                 },
             );
+            // Audit without blocking: a full buffer drops the event rather than wait.
+            if tables.events.len() < PENDING_EVENTS {
+                tables.events.push(Issued { grant_id, at: now });
+            }
             scope
         };
-        // Audit without blocking: a full channel drops the event rather than wait.
-        let _ = self.audit.try_send(Issued { grant_id, at: now });
         Ok(format!(
             r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":{},"refresh_token":"{refresh}","scope":"{scope}"}}"#,
             ACCESS_LIFETIME.as_secs()
@@ -360,38 +377,70 @@ impl Server {
     }
 }
 
-fn no_store(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [
-            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (PRAGMA, HeaderValue::from_static("no-cache")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-async fn token(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bytes) -> Response {
-    match server.exchange(&headers, &body) {
-        Ok(json) => no_store(StatusCode::OK, json),
+/// The token endpoint's answer, whatever the framework: status and JSON body, to be sent
+/// with [`NO_STORE`].
+pub(crate) fn token_answer(
+    server: &Server,
+    authorization: Option<&[u8]>,
+    body: &[u8],
+) -> (StatusCode, String) {
+    match server.exchange(authorization, body) {
+        Ok(json) => (StatusCode::OK, json),
         Err(refusal) => {
             let status = if refusal == Refusal::InvalidClient {
                 StatusCode::UNAUTHORIZED
             } else {
                 StatusCode::BAD_REQUEST
             };
-            no_store(status, format!(r#"{{"error":"{}"}}"#, refusal.code()))
+            (status, format!(r#"{{"error":"{}"}}"#, refusal.code()))
         }
     }
 }
 
-async fn code(State(server): State<Arc<Server>>, body: Bytes) -> Response {
-    match server.mint(&body) {
-        Ok(code) => code.into_response(),
-        Err(refusal) => (StatusCode::BAD_REQUEST, refusal.code()).into_response(),
+/// The code-minting endpoint's answer: `200` with the code, or `400` with the error code.
+pub(crate) fn code_answer(server: &Server, body: &[u8]) -> (StatusCode, String) {
+    match server.mint(body) {
+        Ok(code) => (StatusCode::OK, code),
+        Err(refusal) => (StatusCode::BAD_REQUEST, refusal.code().to_owned()),
     }
+}
+
+/// The headers every token answer carries (RFC 6749 §5.1).
+pub(crate) const NO_STORE: [(&str, &str); 3] = [
+    ("content-type", "application/json"),
+    ("cache-control", "no-store"),
+    ("pragma", "no-cache"),
+];
+
+/// RFC 6749 §5.2: a `401` for a client that authenticated through `Authorization` "MUST"
+/// carry `WWW-Authenticate`; this is its value.
+pub(crate) const CHALLENGE: &str = "Basic";
+
+fn no_store((status, body): (StatusCode, String)) -> Response {
+    let mut response = (
+        status,
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(NO_STORE[0].1)),
+            (CACHE_CONTROL, HeaderValue::from_static(NO_STORE[1].1)),
+            (PRAGMA, HeaderValue::from_static(NO_STORE[2].1)),
+        ],
+        body,
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = HeaderValue::from_static(CHALLENGE);
+        response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+    }
+    response
+}
+
+async fn token(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bytes) -> Response {
+    let authorization = headers.get(AUTHORIZATION).map(HeaderValue::as_bytes);
+    no_store(token_answer(&server, authorization, &body))
+}
+
+async fn code(State(server): State<Arc<Server>>, body: Bytes) -> Response {
+    code_answer(&server, &body).into_response()
 }
 
 /// `POST /bare/token` and `POST /bare/code`, for the floor server's router.
@@ -493,11 +542,8 @@ impl Bare {
 mod tests {
     use super::*;
 
-    fn basic(id: &str, secret: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        let value = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
-        headers.insert(AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
-        headers
+    fn basic(id: &str, secret: &str) -> Option<Vec<u8>> {
+        Some(format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))).into_bytes())
     }
 
     fn body(code: &str, verifier: &str) -> String {
@@ -522,28 +568,41 @@ mod tests {
         let (code, verifier) = minted(&server);
         let wrong_verifier = URL_SAFE_NO_PAD.encode(digest(b"other"));
         assert_eq!(
-            server.exchange(&basic(CLIENT_ID, "nope"), body(&code, &verifier).as_bytes()),
+            server.exchange(
+                basic(CLIENT_ID, "nope").as_deref(),
+                body(&code, &verifier).as_bytes()
+            ),
             Err(Refusal::InvalidClient)
         );
         assert_eq!(
-            server.exchange(&good, body(&code, &wrong_verifier).as_bytes()),
+            server.exchange(None, body(&code, &verifier).as_bytes()),
+            Err(Refusal::InvalidClient),
+            "RFC 6749 §3.2.1: a confidential client must authenticate"
+        );
+        let (status, json) = token_answer(&server, None, body(&code, &verifier).as_bytes());
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(json, r#"{"error":"invalid_client"}"#);
+        let refused = no_store((status, json));
+        assert_eq!(refused.headers()[WWW_AUTHENTICATE], CHALLENGE);
+        assert_eq!(
+            server.exchange(good.as_deref(), body(&code, &wrong_verifier).as_bytes()),
             Err(Refusal::InvalidGrant),
             "RFC 7636 §4.6: a wrong verifier is invalid_grant"
         );
         // The failed attempt used the code up: at most once, whatever the outcome.
         assert_eq!(
-            server.exchange(&good, body(&code, &verifier).as_bytes()),
+            server.exchange(good.as_deref(), body(&code, &verifier).as_bytes()),
             Err(Refusal::InvalidGrant)
         );
         let (code, verifier) = minted(&server);
         let json = server
-            .exchange(&good, body(&code, &verifier).as_bytes())
+            .exchange(good.as_deref(), body(&code, &verifier).as_bytes())
             .unwrap();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["token_type"], "Bearer");
         assert_eq!(value["access_token"].as_str().unwrap().len(), 43);
         assert_eq!(
-            server.exchange(&good, body(&code, &verifier).as_bytes()),
+            server.exchange(good.as_deref(), body(&code, &verifier).as_bytes()),
             Err(Refusal::InvalidGrant),
             "RFC 6749 §4.1.2: a code is used at most once"
         );
@@ -552,9 +611,12 @@ mod tests {
             (
                 tables.grants.len(),
                 tables.access.len(),
-                tables.refresh.len()
+                tables.refresh.len(),
+                tables.events.len(),
             ),
-            (1, 1, 1)
+            (1, 1, 1, 1),
+            "one grant, its two tokens and its audit event (the drain has not run: this \
+             test never yields to it)"
         );
     }
 
@@ -565,20 +627,20 @@ mod tests {
         let (code, verifier) = minted(&server);
         let repeated = format!("{}&code={code}", body(&code, &verifier));
         assert_eq!(
-            server.exchange(&good, repeated.as_bytes()),
+            server.exchange(good.as_deref(), repeated.as_bytes()),
             Err(Refusal::InvalidRequest)
         );
         assert_eq!(
-            server.exchange(&good, b"grant_type=password&code=x"),
+            server.exchange(good.as_deref(), b"grant_type=password&code=x"),
             Err(Refusal::UnsupportedGrantType)
         );
         assert_eq!(
-            server.exchange(&good, b"grant_type=authorization_code"),
+            server.exchange(good.as_deref(), b"grant_type=authorization_code"),
             Err(Refusal::InvalidRequest)
         );
         let other_uri = body(&code, &verifier).replace("callback", "elsewhere");
         assert_eq!(
-            server.exchange(&good, other_uri.as_bytes()),
+            server.exchange(good.as_deref(), other_uri.as_bytes()),
             Err(Refusal::InvalidGrant),
             "RFC 6749 §4.1.3: the redirect URI must be identical"
         );

@@ -3,7 +3,9 @@
 //! otherwise and a generated config whose codes live 600 s), on the memory store and, when
 //! the demos accept them, on SQLite (a file under `target/bench/`) and PostgreSQL (from
 //! `LATCHKEY_BENCH_POSTGRES_URL` or `LATCHKEY_TEST_POSTGRES_URL`); measures the floor
-//! server's bare exchange (see `crate::bare`) first, as a reference, then runs the loads of
+//! server's bare exchange (see `crate::bare`) first, as a reference — and, when actix is
+//! measured, the floor's POST and the bare exchange served by actix-web (see
+//! `crate::floor_actix`), against the same axum floor — then runs the loads of
 //! [`crate::loads`] against each demo; prints the table and writes it to `--out`.
 
 use std::fs::File;
@@ -169,6 +171,26 @@ fn start_demo(
     })
 }
 
+/// The row name of the actix floor's own POST, measured against the axum floor's.
+const ACTIX_FLOOR_POST: &str = "floor POST on actix-web";
+
+/// Prints and keeps a reference row, or notes why it failed.
+fn push_reference(
+    rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+    what: &str,
+    result: Result<Row, String>,
+) {
+    match result {
+        Ok(row) => {
+            let table = report::render("", std::slice::from_ref(&row), &[]);
+            println!("{}", table.lines().skip(4).collect::<Vec<_>>().join("\n"));
+            rows.push(row);
+        }
+        Err(error) => notes.push(format!("{what}: failed: {error}")),
+    }
+}
+
 /// Runs the benchmark, from a release build of xtask: a debug `cargo xtask` builds one and
 /// hands over to it, so the load generator is optimized like the servers it measures.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
@@ -219,13 +241,33 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
         demo_base: &floor.base_url,
         floor_base: &floor.base_url,
     };
-    match reference.bare_exchange() {
-        Ok(row) => {
-            let table = report::render("", std::slice::from_ref(&row), &[]);
-            println!("{}", table.lines().skip(4).collect::<Vec<_>>().join("\n"));
-            rows.push(row);
-        }
-        Err(error) => notes.push(format!("floor / bare exchange: failed: {error}")),
+    let result = reference.bare_exchange();
+    push_reference(&mut rows, &mut notes, "floor / bare exchange", result);
+    // With actix measured, the same references served by actix-web, against the same
+    // (axum) floor: how much of demo-actix's gap is the framework's.
+    if args.only.as_deref() != Some("axum") {
+        let actix_floor = DemoServer::start_with(
+            "xtask",
+            &["floor-server", "--actix", "--addr", "127.0.0.1:0"],
+            &[],
+            Stdio::inherit(),
+        )?;
+        println!("actix floor at {}", actix_floor.base_url);
+        let on_actix = Group {
+            settings: &args.settings,
+            runtime: &runtime,
+            client: client.clone(),
+            server: "floor (actix-web)",
+            store: "memory",
+            demo_base: &actix_floor.base_url,
+            floor_base: &floor.base_url,
+        };
+        let result = on_actix.floor_post_here(ACTIX_FLOOR_POST);
+        push_reference(&mut rows, &mut notes, "actix floor / POST", result);
+        let result = on_actix.bare_exchange();
+        push_reference(&mut rows, &mut notes, "actix floor / bare exchange", result);
+        // Stopped here, so that it is not beside the demos while they are measured.
+        drop(actix_floor);
     }
     for (short, package) in [("axum", "demo-axum"), ("actix", "demo-actix")] {
         if args.only.as_deref().is_some_and(|only| only != short) {

@@ -1,5 +1,6 @@
 //! `cargo xtask http-cost`: the deterministic companion of `bench-http`. Starts the floor
-//! server and each demo (release builds, `RUST_LOG=warn`, the memory store unless
+//! server (and, when actix is measured, the same floor on actix-web: see `floor_actix`)
+//! and each demo (release builds, `RUST_LOG=warn`, the memory store unless
 //! `--store` names another) under valgrind's callgrind, sends the same number of
 //! requests of every load kind through the
 //! benchmark's own driver, and prints the **server's instructions per request** for each
@@ -363,14 +364,21 @@ impl Ctx<'_> {
             .map(|_| ())
     }
 
-    fn floor(&self, profiled: &mut Profiled, lines: &mut Vec<Line>) -> Result<(), String> {
+    /// The floor's loads and the bare exchange on `profiled`, a floor server (axum's, or
+    /// actix-web's under the row name `server`).
+    fn floor(
+        &self,
+        server: &str,
+        profiled: &mut Profiled,
+        lines: &mut Vec<Line>,
+    ) -> Result<(), String> {
         let base = profiled.server.base_url.clone();
         self.fixed(floor::request(&base, Method::POST)?, self.requests / 4)?; // warm-up
         for (load, method) in [("floor POST", Method::POST), ("floor GET", Method::GET)] {
             let fixed = floor::request(&base, method)?;
             let ((), cost) = profiled.measure(|| self.fixed(fixed, self.requests))?;
             lines.push(Line {
-                server: "floor".into(),
+                server: server.into(),
                 load: load.into(),
                 units: self.requests,
                 requests_per_unit: 1,
@@ -382,7 +390,7 @@ impl Ctx<'_> {
         let codes = self.bare_mint(&bare)?;
         let ((), cost) = profiled.measure(|| self.bare_exchange(&bare, codes))?;
         lines.push(Line {
-            server: "floor".into(),
+            server: server.into(),
             load: BARE_EXCHANGE.into(),
             units: self.requests,
             requests_per_unit: 1,
@@ -517,6 +525,9 @@ impl Ctx<'_> {
 }
 
 /// Runs the measurement (from a release build of xtask, like `bench-http`).
+/// The row name of the floor served by actix-web.
+const ACTIX_FLOOR: &str = "floor (actix-web)";
+
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     if let Some(done) = crate::in_release("http-cost", args) {
         return done;
@@ -554,7 +565,20 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             args.native,
             args.perf,
         )?;
-        ctx.floor(&mut floor, &mut lines)?;
+        ctx.floor("floor", &mut floor, &mut lines)?;
+    }
+    if args.only.as_deref() != Some("axum") {
+        // The same on actix-web, read against the axum floor (see `floor_actix`).
+        let mut floor = Profiled::start(
+            "floor-actix",
+            &xtask,
+            &["floor-server", "--actix", "--addr", "127.0.0.1:0"],
+            &[],
+            &args.out,
+            args.native,
+            args.perf,
+        )?;
+        ctx.floor(ACTIX_FLOOR, &mut floor, &mut lines)?;
     }
     for (short, package) in [("axum", "demo-axum"), ("actix", "demo-actix")] {
         if args.only.as_deref().is_some_and(|only| only != short) {
@@ -665,7 +689,7 @@ fn print(lines: &[Line], args: &Args) {
     for line in lines {
         let base = match (line.server.as_str(), line.load.as_str()) {
             ("floor", load) if load != BARE_EXCHANGE => None,
-            (_, "bearer GET /api/balance") => get,
+            (_, "bearer GET /api/balance" | "floor GET") => get,
             _ => post,
         };
         let load = if line.requests_per_unit > 1 {

@@ -93,15 +93,21 @@ fn app() -> Router {
         .merge(crate::bare::routes())
 }
 
-/// `floor-server [--addr HOST:PORT]`: serves until killed.
+/// `floor-server [--addr HOST:PORT] [--actix]`: serves until killed; `--actix` serves
+/// the same answers on actix-web instead (see `floor_actix`).
 pub(crate) fn serve(args: &[String]) -> Result<(), String> {
     let mut addr = "127.0.0.1:0".to_owned();
+    let mut actix = false;
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         match flag.as_str() {
             "--addr" => addr = rest.next().ok_or("--addr needs a value")?.clone(),
+            "--actix" => actix = true,
             other => return Err(format!("floor-server: unknown argument {other:?}")),
         }
+    }
+    if actix {
+        return crate::floor_actix::serve(&addr);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -296,9 +296,10 @@ impl Group<'_> {
     /// reference for what the code-exchange target allows on this machine.
     pub(crate) fn bare_exchange(&self) -> Result<Row, String> {
         let s = self.settings;
-        let floor_post = floor::request(self.floor_base, Method::POST)?;
-        self.fixed(floor_post, s.requests / 10)?; // warm-up
-        let bare = Bare::new(self.client.clone(), self.floor_base)?;
+        for base in [self.floor_base, self.demo_base] {
+            self.fixed(floor::request(base, Method::POST)?, s.requests / 10)?; // warm-up
+        }
+        let bare = Bare::new(self.client.clone(), self.demo_base)?;
         let minter = bare.clone();
         let codes: Arc<Vec<BareCode>> = Arc::new(self.runtime.block_on(driver::gather(
             s.requests,
@@ -325,6 +326,18 @@ impl Group<'_> {
                     async move { bare.exchange(codes.get(i).ok_or("no code left")?).await }
                 },
             ))
+        })
+    }
+
+    /// The floor's own POST sent to the server under test (another floor, such as the
+    /// actix one), against the floor's in interleaved rounds: what that server's stack
+    /// costs a request that does nothing.
+    pub(crate) fn floor_post_here(&self, load: &str) -> Result<Row, String> {
+        let s = self.settings;
+        let here = floor::request(self.demo_base, Method::POST)?;
+        self.fixed(here.clone(), s.requests / 10)?; // warm-up
+        self.interleaved(load, Method::POST, s.requests, |units| {
+            self.fixed(here.clone(), units)
         })
     }
 

@@ -9,8 +9,9 @@
 //! - `http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR]`: the
 //!   servers' instructions per request for each load and the floor, under callgrind
 //!   (see `cost`).
-//! - `floor-server [--addr HOST:PORT]`: the bare axum handler the benchmark compares with,
-//!   and the hand-written bare exchange measured beside it for reference (see `bare`).
+//! - `floor-server [--addr HOST:PORT] [--actix]`: the bare axum handler the benchmark
+//!   compares with, and the hand-written bare exchange measured beside it for reference
+//!   (see `bare`); with `--actix`, the same on actix-web (see `floor_actix`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ mod budget;
 mod cost;
 mod driver;
 mod floor;
+mod floor_actix;
 mod loads;
 mod oauth;
 mod oha;
@@ -177,7 +179,7 @@ fn main() -> ExitCode {
              bench-budget [--oha] [--requests N] [--rounds R] [--concurrency C] [--work-us LIST] \
              [--out FILE] | \
              http-cost [--requests N] [--concurrency C] [--only axum|actix] [--out DIR] | \
-             floor-server [--addr HOST:PORT]"
+             floor-server [--addr HOST:PORT] [--actix]"
                 .to_owned(),
         ),
     };
