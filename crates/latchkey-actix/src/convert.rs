@@ -13,6 +13,60 @@ use http::{HeaderMap, Method, Uri};
 use latchkey_engine::adapter::AdapterOptions;
 use latchkey_engine::{HttpRequest, HttpResponse};
 
+/// The header names most requests and the engine's responses carry, in both crates'
+/// types: a name found here is carried over by comparing known names, without parsing its
+/// text again.
+static NAMES: [(HeaderName, ActixName); 12] = {
+    use actix_web::http::header as actix;
+    use http::header as engine;
+    [
+        (engine::HOST, actix::HOST),
+        (engine::CONTENT_TYPE, actix::CONTENT_TYPE),
+        (engine::CONTENT_LENGTH, actix::CONTENT_LENGTH),
+        (engine::AUTHORIZATION, actix::AUTHORIZATION),
+        (engine::ACCEPT, actix::ACCEPT),
+        (engine::COOKIE, actix::COOKIE),
+        (engine::CACHE_CONTROL, actix::CACHE_CONTROL),
+        (engine::PRAGMA, actix::PRAGMA),
+        (engine::LOCATION, actix::LOCATION),
+        (engine::SET_COOKIE, actix::SET_COOKIE),
+        (engine::REFERRER_POLICY, actix::REFERRER_POLICY),
+        (engine::WWW_AUTHENTICATE, actix::WWW_AUTHENTICATE),
+    ]
+};
+
+/// The values the engine's token, error and page responses send most, as static actix
+/// values: carried over without allocating a copy.
+static VALUES: [&str; 5] = [
+    "application/json",
+    "no-store",
+    "no-cache",
+    "no-referrer",
+    "text/html; charset=utf-8",
+];
+
+fn actix_name(name: &HeaderName) -> Option<ActixName> {
+    if let Some((_, known)) = NAMES.iter().find(|(engine, _)| engine == name) {
+        return Some(known.clone());
+    }
+    ActixName::from_bytes(name.as_str().as_bytes()).ok()
+}
+
+fn actix_value(value: &HeaderValue) -> Option<ActixValue> {
+    let bytes = value.as_bytes();
+    if let Some(known) = VALUES.iter().find(|known| known.as_bytes() == bytes) {
+        return Some(ActixValue::from_static(known));
+    }
+    ActixValue::from_bytes(bytes).ok()
+}
+
+fn engine_name(name: &ActixName) -> Option<HeaderName> {
+    if let Some((known, _)) = NAMES.iter().find(|(_, actix)| actix == name) {
+        return Some(known.clone());
+    }
+    HeaderName::from_bytes(name.as_str().as_bytes()).ok()
+}
+
 /// Turns an engine response into an actix-web response: same status, headers and body.
 pub fn into_response(response: HttpResponse) -> actix_web::HttpResponse {
     let (parts, body) = response.into_parts();
@@ -21,10 +75,7 @@ pub fn into_response(response: HttpResponse) -> actix_web::HttpResponse {
     let mut out = actix_web::HttpResponse::with_body(status, body);
     let headers = out.headers_mut();
     for (name, value) in &parts.headers {
-        if let (Ok(name), Ok(value)) = (
-            ActixName::from_bytes(name.as_str().as_bytes()),
-            ActixValue::from_bytes(value.as_bytes()),
-        ) {
+        if let (Some(name), Some(value)) = (actix_name(name), actix_value(value)) {
             headers.append(name, value);
         }
     }
@@ -36,10 +87,9 @@ pub fn into_response(response: HttpResponse) -> actix_web::HttpResponse {
 pub fn engine_headers(req: &actix_web::HttpRequest) -> HeaderMap {
     let mut headers = HeaderMap::with_capacity(req.headers().len());
     for (name, value) in req.headers() {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_str().as_bytes()),
-            HeaderValue::from_bytes(value.as_bytes()),
-        ) {
+        if let (Some(name), Ok(value)) =
+            (engine_name(name), HeaderValue::from_bytes(value.as_bytes()))
+        {
             headers.append(name, value);
         }
     }
@@ -178,6 +228,28 @@ mod tests {
         let (req, payload) = chunked(&[b"abcd", b"efgh", b"i"]).await;
         let refused = read_body(&req, payload, &options).await.unwrap_err();
         assert_eq!(refused.status(), ActixStatus::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn known_names_and_values_pair_up_and_others_still_convert() {
+        for (engine, actix) in &NAMES {
+            assert_eq!(engine.as_str(), actix.as_str());
+            assert_eq!(actix_name(engine).as_ref(), Some(actix));
+            assert_eq!(engine_name(actix).as_ref(), Some(engine));
+        }
+        for known in VALUES {
+            let value = actix_value(&HeaderValue::from_static(known)).unwrap();
+            assert_eq!(value.as_bytes(), known.as_bytes());
+        }
+        let custom = HeaderName::from_static("x-latchkey-trace");
+        let converted = actix_name(&custom).unwrap();
+        assert_eq!(converted.as_str(), "x-latchkey-trace");
+        assert_eq!(engine_name(&converted), Some(custom));
+        let other = actix_value(&HeaderValue::from_static("max-age=60")).unwrap();
+        assert_eq!(other, "max-age=60");
+        // A prefix of a known value is not taken for it.
+        let prefix = actix_value(&HeaderValue::from_static("no-stor")).unwrap();
+        assert_eq!(prefix, "no-stor");
     }
 
     #[test]
