@@ -10,6 +10,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode as ActixStatus;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use bytes::{Bytes, BytesMut};
@@ -52,8 +53,14 @@ async fn answer(payload: web::Payload) -> HttpResponse {
     };
     let _ = std::hint::black_box(body.len());
     HttpResponse::Ok()
-        .insert_header(("content-type", "application/json"))
-        .insert_header(("cache-control", "no-store"))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(NO_STORE[0].1),
+        ))
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(NO_STORE[1].1),
+        ))
         .body(TOKEN_JSON)
 }
 
@@ -71,12 +78,16 @@ async fn token(server: web::Data<Server>, req: HttpRequest, payload: web::Payloa
         .get(actix_web::http::header::AUTHORIZATION)
         .map(|v| v.as_bytes());
     let (code, json) = bare::token_answer(&server, authorization, &body);
+    // Named by constant, with static values, as the axum floor's answers are: text pairs
+    // would be parsed and copied on every answer, a cost the reference must not carry.
     let mut response = HttpResponse::build(status(code));
-    for header in NO_STORE {
-        response.insert_header(header);
+    let names = [header::CONTENT_TYPE, header::CACHE_CONTROL, header::PRAGMA];
+    for (name, (_, value)) in names.into_iter().zip(NO_STORE) {
+        response.insert_header((name, HeaderValue::from_static(value)));
     }
     if code == http::StatusCode::UNAUTHORIZED {
-        response.insert_header(("www-authenticate", bare::CHALLENGE));
+        let challenge = HeaderValue::from_static(bare::CHALLENGE);
+        response.insert_header((header::WWW_AUTHENTICATE, challenge));
     }
     response.body(json)
 }
