@@ -11,9 +11,9 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{FromRequest, HttpMessage};
 use latchkey_engine::adapter::{AdapterOptions, ScopeGate};
-use latchkey_engine::{BearerGrant, Engine};
+use latchkey_engine::{BearerGrant, Engine, HeaderField};
 
-use crate::convert::{engine_headers, into_response, refusal};
+use crate::convert::{into_response, refusal};
 
 /// Middleware refusing requests without a live bearer token carrying the required
 /// scopes (`401`/`403` with the RFC 6750 `WWW-Authenticate` challenge) and handing the
@@ -76,8 +76,11 @@ where
         let service = Rc::clone(&self.service);
         let gate = Arc::clone(&self.gate);
         Box::pin(async move {
-            let headers = engine_headers(req.request());
-            match gate.check(&headers).await {
+            let authorization = req
+                .headers()
+                .get_all(actix_web::http::header::AUTHORIZATION);
+            let authorization = HeaderField::from_values(authorization.map(|v| v.as_bytes()));
+            match gate.check_header(authorization).await {
                 Ok(grant) => {
                     req.extensions_mut().insert(grant);
                     Ok(service.call(req).await?.map_into_left_body())

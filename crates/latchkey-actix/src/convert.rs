@@ -1,7 +1,8 @@
 //! Converting between actix-web's request and response types and the engine's. actix-web
 //! 4 is built on `http` 0.2 while the engine speaks `http` 1.x, so the method, URI and
 //! headers are carried over by name and bytes; the body is read under the size limits of
-//! [`AdapterOptions`].
+//! [`AdapterOptions`]. The routes of [`configure`](crate::configure) convert no header map
+//! at all: they lend the engine what its endpoints read ([`endpoint_request`]).
 
 use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
 use actix_web::http::StatusCode as ActixStatus;
@@ -11,7 +12,7 @@ use futures::StreamExt;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Uri};
 use latchkey_engine::adapter::AdapterOptions;
-use latchkey_engine::{HttpRequest, HttpResponse};
+use latchkey_engine::{EndpointRequest, HeaderField, HttpRequest, HttpResponse};
 
 /// The header names most requests and the engine's responses carry, in both crates'
 /// types: a name found here is carried over by comparing known names, without parsing its
@@ -118,6 +119,24 @@ pub fn to_engine_request(req: &actix_web::HttpRequest, body: Bytes) -> HttpReque
     request
 }
 
+/// What the engine's endpoints read of `req` and its `body` (already read, see
+/// [`read_body`]), borrowed from actix-web's own types: method, query, `Content-Type`,
+/// `Authorization` and body. No other header is converted. Both crates parse methods by
+/// the same grammar; should one still not convert, the engine sees `CONNECT`, which no
+/// endpoint serves.
+pub fn endpoint_request<'a>(
+    req: &'a actix_web::HttpRequest,
+    body: &'a [u8],
+) -> EndpointRequest<'a> {
+    use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+    let method = Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or(Method::CONNECT);
+    let field =
+        |name| HeaderField::from_values(req.headers().get_all(name).map(ActixValue::as_bytes));
+    EndpointRequest::new(method, req.uri().query(), body)
+        .with_content_type(field(CONTENT_TYPE))
+        .with_authorization(field(AUTHORIZATION))
+}
+
 /// Reads the body of `req` within `options`: `414` for a long query and `413` for a body
 /// over the limit (by `Content-Length` before reading, or while reading), each with a JSON
 /// `invalid_request` body.
@@ -191,6 +210,43 @@ mod tests {
             "Basic YXBwOnMzY3JldA=="
         );
         assert_eq!(converted.body().as_ref(), b"x=y");
+    }
+
+    #[test]
+    fn endpoints_are_lent_what_they_read_and_nothing_else() {
+        let req = TestRequest::post()
+            .uri("/token?a=b")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .append_header(("authorization", "Basic b25l"))
+            .append_header(("authorization", "Basic dHdv"))
+            .insert_header(("x-other", "ignored"))
+            .to_http_request();
+        let view = endpoint_request(&req, b"x=y");
+        assert_eq!(view.method(), Method::POST);
+        assert_eq!(view.query(), Some("a=b"));
+        assert_eq!(
+            view.content_type(),
+            HeaderField::Once(b"application/x-www-form-urlencoded")
+        );
+        assert_eq!(view.authorization(), HeaderField::Repeated);
+        assert_eq!(view.body(), b"x=y");
+        // The same request through the full conversion lends the engine the same.
+        let converted = to_engine_request(&req, Bytes::from_static(b"x=y"));
+        let from_http = EndpointRequest::from(&converted);
+        assert_eq!(from_http.method(), view.method());
+        assert_eq!(from_http.query(), view.query());
+        assert_eq!(from_http.content_type(), view.content_type());
+        assert_eq!(from_http.authorization(), view.authorization());
+        assert_eq!(from_http.body(), view.body());
+        let req = TestRequest::get()
+            .uri("/authorize")
+            .insert_header(("authorization", "Basic b25l"))
+            .to_http_request();
+        let view = endpoint_request(&req, b"");
+        assert_eq!(view.method(), Method::GET);
+        assert_eq!(view.query(), None);
+        assert_eq!(view.content_type(), HeaderField::Absent);
+        assert_eq!(view.authorization(), HeaderField::Once(b"Basic b25l"));
     }
 
     /// A request whose body arrives in the given chunks, without a `Content-Length`.

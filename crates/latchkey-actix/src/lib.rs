@@ -34,7 +34,7 @@ mod convert;
 mod routes;
 
 pub use bearer::{Authenticated, RequireScopes, RequireScopesMiddleware};
-pub use convert::{engine_headers, into_response, read_body, to_engine_request};
+pub use convert::{endpoint_request, engine_headers, into_response, read_body, to_engine_request};
 pub use latchkey_engine::adapter::AdapterOptions;
 pub use routes::configure;
 

@@ -8,7 +8,7 @@ use actix_web::web::{self, ServiceConfig};
 use latchkey_engine::adapter::{AdapterOptions, Endpoint};
 use latchkey_engine::{Engine, InteractionHandler};
 
-use crate::convert::{into_response, read_body, to_engine_request};
+use crate::convert::{endpoint_request, into_response, read_body};
 
 struct Shared {
     engine: Engine,
@@ -61,9 +61,9 @@ async fn serve(
         Ok(body) => body,
         Err(refused) => return refused,
     };
-    let request = to_engine_request(&req, body);
+    let request = endpoint_request(&req, &body);
     let response = endpoint
-        .respond(&shared.engine, shared.handler.as_ref(), &request)
+        .respond(&shared.engine, shared.handler.as_ref(), request)
         .await;
     into_response(response)
 }

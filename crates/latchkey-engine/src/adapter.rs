@@ -2,14 +2,15 @@
 //! adapters answer every request with the same bytes: the request size limits
 //! ([`AdapterOptions`]), the table of endpoints with their dispatch ([`Endpoint`]), and
 //! the bearer check of resource routes ([`ScopeGate`]). An adapter only converts its
-//! framework's request into an [`HttpRequest`] and the [`HttpResponse`] back.
+//! framework's request into an [`HttpRequest`](crate::HttpRequest), or lends what the endpoints read of it as
+//! an [`EndpointRequest`], and converts the [`HttpResponse`] back.
 
-use http::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_LENGTH};
+use http::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_LENGTH};
 use http::{Method, StatusCode};
 use latchkey_types::{ErrorCode, ErrorResponse, Scope};
 
 use crate::bearer::{BearerError, BearerGrant};
-use crate::endpoint::HttpRequest;
+use crate::endpoint::{EndpointRequest, HeaderField};
 use crate::engine::Engine;
 use crate::interaction::InteractionHandler;
 use crate::metadata::{
@@ -142,12 +143,23 @@ impl Endpoint {
         self != Self::Jwks || engine.jwks_response().is_some()
     }
 
-    /// Answers `request` (already size-checked, body read) with the engine.
-    pub async fn respond(
+    /// Answers `request` (already size-checked, body read) with the engine: an
+    /// [`HttpRequest`](crate::HttpRequest), or the [`EndpointRequest`] an adapter made from its framework's
+    /// request.
+    pub async fn respond<'a>(
         self,
         engine: &Engine,
         handler: &dyn InteractionHandler,
-        request: &HttpRequest,
+        request: impl Into<EndpointRequest<'a>>,
+    ) -> HttpResponse {
+        self.answer(engine, handler, &request.into()).await
+    }
+
+    async fn answer(
+        self,
+        engine: &Engine,
+        handler: &dyn InteractionHandler,
+        request: &EndpointRequest<'_>,
     ) -> HttpResponse {
         if !self.reads_body() && request.method() != Method::GET {
             let mut response =
@@ -160,12 +172,12 @@ impl Endpoint {
         match self {
             Self::Authorize => {
                 engine
-                    .authorize(request.uri().query().unwrap_or(""), handler)
+                    .authorize(request.query().unwrap_or(""), handler)
                     .await
             }
-            Self::Token => engine.token(request).await,
-            Self::Revoke => engine.revoke(request).await,
-            Self::Introspect => engine.introspect(request).await,
+            Self::Token => engine.answer_token(request).await,
+            Self::Revoke => engine.answer_revocation(request).await,
+            Self::Introspect => engine.answer_introspection(request).await,
             Self::Metadata => engine.metadata_response(),
             Self::Jwks => engine.jwks_response().unwrap_or_else(|| {
                 invalid_request(StatusCode::NOT_FOUND, "no JWKS: access tokens are opaque")
@@ -211,12 +223,22 @@ impl ScopeGate {
 
     /// The grant of the request's bearer token, or the RFC 6750 §3 response refusing it.
     pub async fn check(&self, headers: &HeaderMap) -> Result<BearerGrant, HttpResponse> {
+        self.check_header(HeaderField::of(headers, &AUTHORIZATION))
+            .await
+    }
+
+    /// [`check`](Self::check) given only the values of the request's `Authorization`
+    /// header, for an adapter whose framework has its own header types.
+    pub async fn check_header(
+        &self,
+        authorization: HeaderField<'_>,
+    ) -> Result<BearerGrant, HttpResponse> {
         let Some(required) = &self.required else {
             let body = ErrorResponse::new(ErrorCode::ServerError);
             return Err(response::json(StatusCode::INTERNAL_SERVER_ERROR, &body));
         };
         self.engine
-            .authenticate_bearer(headers, required)
+            .authenticate_bearer_header(authorization, required)
             .await
             .map_err(|e| e.to_response(&self.realm))
     }

@@ -9,6 +9,7 @@ use http::{HeaderMap, Response, StatusCode};
 use latchkey_types::{ClientId, ErrorCode, Scope};
 use time::OffsetDateTime;
 
+use crate::endpoint::{header_text, HeaderField};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::grant::{GrantId, Subject};
@@ -103,12 +104,11 @@ impl BearerError {
 }
 
 /// Extracts the token of `Authorization: Bearer <token>` (RFC 6750 §2.1, b64token syntax).
-fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
-    let mut values = headers.get_all(AUTHORIZATION).iter();
-    let value = match (values.next(), values.next()) {
-        (None, _) => return Err(BearerError::Missing),
-        (Some(_), Some(_)) => return Err(BearerError::InvalidRequest),
-        (Some(v), None) => v.to_str().map_err(|_| BearerError::InvalidRequest)?,
+fn bearer_token(authorization: HeaderField<'_>) -> Result<&str, BearerError> {
+    let value = match authorization {
+        HeaderField::Absent => return Err(BearerError::Missing),
+        HeaderField::Repeated => return Err(BearerError::InvalidRequest),
+        HeaderField::Once(v) => header_text(v).ok_or(BearerError::InvalidRequest)?,
     };
     let (scheme, token) = value.split_once(' ').ok_or(BearerError::InvalidRequest)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
@@ -131,7 +131,20 @@ impl Engine {
         headers: &HeaderMap,
         required: &Scope,
     ) -> Result<BearerGrant, BearerError> {
-        let token = bearer_token(headers)?;
+        let authorization = HeaderField::of(headers, &AUTHORIZATION);
+        self.authenticate_bearer_header(authorization, required)
+            .await
+    }
+
+    /// [`authenticate_bearer`](Self::authenticate_bearer) given only the values of the
+    /// request's `Authorization` header, for an adapter whose framework has its own
+    /// header types.
+    pub async fn authenticate_bearer_header(
+        &self,
+        authorization: HeaderField<'_>,
+        required: &Scope,
+    ) -> Result<BearerGrant, BearerError> {
+        let token = bearer_token(authorization)?;
         let found = match self.find_access_token(token).await {
             Ok(found) => found,
             Err(Error::Store(_)) => return Err(BearerError::Unavailable),
@@ -165,24 +178,28 @@ mod tests {
         h
     }
 
+    fn field(headers: &HeaderMap) -> HeaderField<'_> {
+        HeaderField::of(headers, &AUTHORIZATION)
+    }
+
     #[test]
     fn bearer_header_syntax_rfc6750_2_1() {
         assert_eq!(
-            bearer_token(&headers("Bearer abc.DEF-_~+/==")).unwrap(),
+            bearer_token(field(&headers("Bearer abc.DEF-_~+/=="))).unwrap(),
             "abc.DEF-_~+/=="
         );
-        assert_eq!(bearer_token(&headers("bearer abc")).unwrap(), "abc");
-        assert_eq!(bearer_token(&HeaderMap::new()), Err(BearerError::Missing));
+        assert_eq!(bearer_token(field(&headers("bearer abc"))).unwrap(), "abc");
+        assert_eq!(bearer_token(HeaderField::Absent), Err(BearerError::Missing));
         assert_eq!(
-            bearer_token(&headers("Basic abc")),
+            bearer_token(field(&headers("Basic abc"))),
             Err(BearerError::Missing)
         );
         assert_eq!(
-            bearer_token(&headers("Bearer a b")),
+            bearer_token(field(&headers("Bearer a b"))),
             Err(BearerError::InvalidRequest)
         );
         assert_eq!(
-            bearer_token(&headers("Bearer ")),
+            bearer_token(field(&headers("Bearer "))),
             Err(BearerError::InvalidRequest)
         );
     }

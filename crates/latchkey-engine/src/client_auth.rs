@@ -9,10 +9,9 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use http::header::AUTHORIZATION;
 use latchkey_types::{ClientId, ClientSecret, FormParams};
 
-use crate::endpoint::HttpRequest;
+use crate::endpoint::{header_text, EndpointRequest, HeaderField};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::events::Event;
@@ -76,13 +75,13 @@ impl Engine {
     /// `Authorization` header and the `client_id` / `client_secret` its body carried.
     pub(crate) async fn authenticate_client(
         &self,
-        request: &HttpRequest,
+        request: &EndpointRequest<'_>,
         body_client_id: Option<&ClientId>,
         body_secret: Option<&ClientSecret>,
     ) -> Result<Arc<Client>, Error> {
         // RFC 6749 §2.3.1: "The parameters can only be transmitted in the request-body and
         // MUST NOT be included in the request URI."
-        if let Some(query) = request.uri().query() {
+        if let Some(query) = request.query() {
             if FormParams::parse(query.as_bytes())
                 .map(|q| q.contains("client_secret"))
                 .unwrap_or(true)
@@ -92,16 +91,14 @@ impl Engine {
                 ));
             }
         }
-        let mut authorization = request.headers().get_all(AUTHORIZATION).iter();
-        let basic = match (authorization.next(), authorization.next()) {
-            (None, _) => None,
-            (Some(_), Some(_)) => {
+        let basic = match request.authorization() {
+            HeaderField::Absent => None,
+            HeaderField::Repeated => {
                 return Err(Error::InvalidRequest("repeated Authorization header"))
             }
-            (Some(value), None) => {
-                let value = value
-                    .to_str()
-                    .map_err(|_| Error::InvalidClient("malformed Basic credentials"))?;
+            HeaderField::Once(value) => {
+                let value = header_text(value)
+                    .ok_or(Error::InvalidClient("malformed Basic credentials"))?;
                 Some(parse_basic(value)?)
             }
         };

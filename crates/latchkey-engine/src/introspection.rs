@@ -5,7 +5,7 @@
 use http::StatusCode;
 use latchkey_types::{IntrospectionRequest, IntrospectionResponse};
 
-use crate::endpoint::{require_form_post, HttpRequest};
+use crate::endpoint::{require_form_post, EndpointRequest};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::grant::Grant;
@@ -13,8 +13,13 @@ use crate::lookup::FoundToken;
 use crate::response::{self, HttpResponse};
 
 impl Engine {
-    /// Answers an introspection request.
-    pub async fn introspect(&self, request: &HttpRequest) -> HttpResponse {
+    /// Answers an introspection request: an [`HttpRequest`](crate::HttpRequest), or an
+    /// [`EndpointRequest`] an adapter lent.
+    pub async fn introspect<'a>(&self, request: impl Into<EndpointRequest<'a>>) -> HttpResponse {
+        self.answer_introspection(&request.into()).await
+    }
+
+    pub(crate) async fn answer_introspection(&self, request: &EndpointRequest<'_>) -> HttpResponse {
         match self.introspect_inner(request).await {
             Ok(body) => response::json_body(StatusCode::OK, body.to_json()),
             Err(error) => response::error(&error, self.issuer()),
@@ -23,7 +28,7 @@ impl Engine {
 
     async fn introspect_inner(
         &self,
-        request: &HttpRequest,
+        request: &EndpointRequest<'_>,
     ) -> Result<IntrospectionResponse, Error> {
         require_form_post(request)?;
         let parsed = IntrospectionRequest::parse(request.body()).map_err(Error::Malformed)?;

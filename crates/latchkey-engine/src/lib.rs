@@ -52,7 +52,7 @@ mod token_endpoint;
 
 pub use authorize::AuthorizationStart;
 pub use bearer::{BearerError, BearerGrant};
-pub use endpoint::HttpRequest;
+pub use endpoint::{EndpointRequest, HeaderField, HttpRequest};
 pub use engine::{AccessTokenFormat, Engine, EngineBuilder};
 pub use error::{Error, WireError};
 pub use grant::{Authentication, Grant, GrantId, Subject};

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use latchkey_types::RevocationRequest;
 
-use crate::endpoint::{require_form_post, HttpRequest};
+use crate::endpoint::{require_form_post, EndpointRequest};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::events::{Event, TokenKind};
@@ -15,8 +15,13 @@ use crate::lookup::FoundToken;
 use crate::response::{self, HttpResponse};
 
 impl Engine {
-    /// Answers a revocation request.
-    pub async fn revoke(&self, request: &HttpRequest) -> HttpResponse {
+    /// Answers a revocation request: an [`HttpRequest`](crate::HttpRequest), or an
+    /// [`EndpointRequest`] an adapter lent.
+    pub async fn revoke<'a>(&self, request: impl Into<EndpointRequest<'a>>) -> HttpResponse {
+        self.answer_revocation(&request.into()).await
+    }
+
+    pub(crate) async fn answer_revocation(&self, request: &EndpointRequest<'_>) -> HttpResponse {
         match self.revoke_inner(request).await {
             Ok(()) => {
                 let mut ok = Response::new(Bytes::new());
@@ -31,7 +36,7 @@ impl Engine {
         }
     }
 
-    async fn revoke_inner(&self, request: &HttpRequest) -> Result<(), Error> {
+    async fn revoke_inner(&self, request: &EndpointRequest<'_>) -> Result<(), Error> {
         require_form_post(request)?;
         let parsed = RevocationRequest::parse(request.body()).map_err(Error::Malformed)?;
         let client = self

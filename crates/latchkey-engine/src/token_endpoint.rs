@@ -4,14 +4,20 @@
 use http::StatusCode;
 use latchkey_types::{GrantRequest, TokenRequest};
 
-use crate::endpoint::{require_form_post, HttpRequest};
+use crate::endpoint::{require_form_post, EndpointRequest};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::response::{self, HttpResponse};
 
 impl Engine {
-    /// Answers a token request. Never fails: errors become RFC 6749 §5.2 responses.
-    pub async fn token(&self, request: &HttpRequest) -> HttpResponse {
+    /// Answers a token request: an [`HttpRequest`](crate::HttpRequest), or an
+    /// [`EndpointRequest`] an adapter lent. Never fails: errors become RFC 6749 §5.2
+    /// responses.
+    pub async fn token<'a>(&self, request: impl Into<EndpointRequest<'a>>) -> HttpResponse {
+        self.answer_token(&request.into()).await
+    }
+
+    pub(crate) async fn answer_token(&self, request: &EndpointRequest<'_>) -> HttpResponse {
         match self.token_inner(request).await {
             Ok(tokens) => response::json_body(StatusCode::OK, tokens.to_json()),
             Err(error) => response::error(&error, self.issuer()),
@@ -20,7 +26,7 @@ impl Engine {
 
     async fn token_inner(
         &self,
-        request: &HttpRequest,
+        request: &EndpointRequest<'_>,
     ) -> Result<latchkey_types::TokenResponse, Error> {
         require_form_post(request)?;
         let parsed = TokenRequest::parse(request.body()).map_err(Error::Malformed)?;
