@@ -2,8 +2,9 @@
 //! the authorization server's endpoints, [`RequireScopes`] protects resource routes with
 //! bearer tokens and [`Authenticated`] hands the token's grant to handlers. All protocol
 //! logic is in [`latchkey_engine`]; this crate only converts requests and responses
-//! ([`to_engine_request`], [`into_response`]) and enforces the size limits of
-//! [`AdapterOptions`]. It answers byte for byte as the axum adapter does.
+//! ([`to_engine_request`], [`into_response`]), lends the engine's endpoints what they read
+//! of a request without converting it ([`endpoint_request`]) and enforces the size limits
+//! of [`AdapterOptions`]. It answers byte for byte as the axum adapter does.
 //!
 //! ```
 //! use std::sync::Arc;
