@@ -11,9 +11,9 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{FromRequest, HttpMessage};
 use latchkey_engine::adapter::{AdapterOptions, ScopeGate};
-use latchkey_engine::{BearerGrant, Engine, HeaderField};
+use latchkey_engine::{BearerGrant, Engine};
 
-use crate::convert::{into_response, refusal};
+use crate::convert::{header_field, into_response, refusal};
 
 /// Middleware refusing requests without a live bearer token carrying the required
 /// scopes (`401`/`403` with the RFC 6750 `WWW-Authenticate` challenge) and handing the
@@ -76,10 +76,7 @@ where
         let service = Rc::clone(&self.service);
         let gate = Arc::clone(&self.gate);
         Box::pin(async move {
-            let authorization = req
-                .headers()
-                .get_all(actix_web::http::header::AUTHORIZATION);
-            let authorization = HeaderField::from_values(authorization.map(|v| v.as_bytes()));
+            let authorization = header_field(req.request(), actix_web::http::header::AUTHORIZATION);
             match gate.check_header(authorization).await {
                 Ok(grant) => {
                     req.extensions_mut().insert(grant);

@@ -130,11 +130,14 @@ pub fn endpoint_request<'a>(
 ) -> EndpointRequest<'a> {
     use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
     let method = Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or(Method::CONNECT);
-    let field =
-        |name| HeaderField::from_values(req.headers().get_all(name).map(ActixValue::as_bytes));
     EndpointRequest::new(method, req.uri().query(), body)
-        .with_content_type(field(CONTENT_TYPE))
-        .with_authorization(field(AUTHORIZATION))
+        .with_content_type(header_field(req, CONTENT_TYPE))
+        .with_authorization(header_field(req, AUTHORIZATION))
+}
+
+/// The values of header `name` in `req`, as the engine takes them.
+pub(crate) fn header_field(req: &actix_web::HttpRequest, name: ActixName) -> HeaderField<'_> {
+    HeaderField::from_values(req.headers().get_all(name).map(ActixValue::as_bytes))
 }
 
 /// Reads the body of `req` within `options`: `414` for a long query and `413` for a body

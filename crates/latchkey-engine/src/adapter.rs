@@ -2,8 +2,8 @@
 //! adapters answer every request with the same bytes: the request size limits
 //! ([`AdapterOptions`]), the table of endpoints with their dispatch ([`Endpoint`]), and
 //! the bearer check of resource routes ([`ScopeGate`]). An adapter only converts its
-//! framework's request into an [`HttpRequest`](crate::HttpRequest), or lends what the endpoints read of it as
-//! an [`EndpointRequest`], and converts the [`HttpResponse`] back.
+//! framework's request into an [`HttpRequest`](crate::HttpRequest), or lends what the
+//! endpoints read of it as an [`EndpointRequest`], and converts the [`HttpResponse`] back.
 
 use http::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_LENGTH};
 use http::{Method, StatusCode};
@@ -144,8 +144,8 @@ impl Endpoint {
     }
 
     /// Answers `request` (already size-checked, body read) with the engine: an
-    /// [`HttpRequest`](crate::HttpRequest), or the [`EndpointRequest`] an adapter made from its framework's
-    /// request.
+    /// [`HttpRequest`](crate::HttpRequest), or the [`EndpointRequest`] an adapter made
+    /// from its framework's request.
     pub async fn respond<'a>(
         self,
         engine: &Engine,
