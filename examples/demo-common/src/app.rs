@@ -4,7 +4,6 @@
 //! adapters as their [`InteractionHandler`], and answers every demo page through
 //! [`Demo::handle`]. Both demo servers mount the same value, so they behave identically.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -25,6 +24,7 @@ use time::Duration;
 use crate::cli::StoreSpec;
 use crate::config::{Config, ConfigError, TokenFormat, UserConfig};
 use crate::cookies::{self, Signer};
+use crate::fields::Fields;
 use crate::pages;
 use crate::store::open_store;
 
@@ -288,11 +288,9 @@ impl InteractionHandler for Demo {
     }
 }
 
-/// The fields of a form body, or the 400 page for a malformed one (not a form, or a field
-/// given twice).
-pub(crate) fn form_fields(
-    request: &HttpRequest,
-) -> Result<HashMap<String, String>, Box<HttpResponse>> {
+/// The fields of a form body, or the 400 page for a malformed one (not a form, a field
+/// given twice, or too many fields).
+pub(crate) fn form_fields(request: &HttpRequest) -> Result<Fields<'_>, Box<HttpResponse>> {
     let bad = || {
         Box::new(pages::message(
             StatusCode::BAD_REQUEST,
@@ -312,21 +310,7 @@ pub(crate) fn form_fields(
     if !is_form {
         return Err(bad());
     }
-    query_fields(request.body()).ok_or_else(bad)
-}
-
-/// The fields of a urlencoded string; `None` if a field appears twice.
-pub(crate) fn query_fields(input: &[u8]) -> Option<HashMap<String, String>> {
-    let mut fields = HashMap::new();
-    for (name, value) in form_urlencoded::parse(input) {
-        if fields
-            .insert(name.into_owned(), value.into_owned())
-            .is_some()
-        {
-            return None;
-        }
-    }
-    Some(fields)
+    Fields::parse(request.body()).ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -365,12 +349,5 @@ mod tests {
         let err = load_or_create_key(&path).unwrap_err().to_string();
         assert!(err.contains("jwt_key_file"), "{err}");
         std::fs::remove_file(&path).unwrap();
-    }
-
-    #[test]
-    fn forms_with_repeated_fields_are_rejected() {
-        assert!(query_fields(b"a=1&b=2").is_some());
-        assert!(query_fields(b"a=1&a=2").is_none());
-        assert_eq!(query_fields(b"a=%3Cx%3E").unwrap()["a"], "<x>");
     }
 }

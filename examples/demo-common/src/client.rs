@@ -14,9 +14,10 @@ use latchkey_engine::{escape_html, HttpRequest, HttpResponse, AUTHORIZE_PATH, TO
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::app::{query_fields, Demo, DEMO_CLIENT_ID};
+use crate::app::{Demo, DEMO_CLIENT_ID};
 use crate::balance::balances_of;
 use crate::cookies;
+use crate::fields::Fields;
 use crate::pages;
 
 /// How long a started authorization stays valid for the built-in client.
@@ -68,8 +69,8 @@ impl Demo {
     /// Starts the built-in client's flow. `?access=trade` asks for `balance:read trade`
     /// (which needs strong customer authentication); anything else for `balance:read`.
     pub(crate) fn client_start(&self, request: &HttpRequest) -> HttpResponse {
-        let trade = query_fields(request.uri().query().unwrap_or("").as_bytes())
-            .is_some_and(|q| q.get("access").map(String::as_str) == Some("trade"));
+        let trade = Fields::parse(request.uri().query().unwrap_or("").as_bytes())
+            .is_some_and(|q| q.get("access") == Some("trade"));
         let scope = if trade {
             "balance:read trade"
         } else {
@@ -92,7 +93,7 @@ impl Demo {
             .append_pair("code_challenge", CodeChallenge::s256(&verifier).as_str())
             .append_pair("code_challenge_method", "S256")
             .finish();
-        let mut response = pages::see_other(&format!("{AUTHORIZE_PATH}?{query}"));
+        let mut response = pages::see_other_to(format!("{AUTHORIZE_PATH}?{query}"));
         let cookie = self
             .signer
             .sign(&in_flight)
@@ -102,11 +103,11 @@ impl Demo {
     }
 
     pub(crate) async fn callback(&self, request: &HttpRequest) -> HttpResponse {
-        let Some(params) = query_fields(request.uri().query().unwrap_or("").as_bytes()) else {
+        let Some(params) = Fields::parse(request.uri().query().unwrap_or("").as_bytes()) else {
             return bad("Bad callback", "The callback parameters could not be read.");
         };
         let in_flight = cookies::get(request.headers(), cookies::CLIENT)
-            .and_then(|v| self.signer.verify::<InFlight>(&v))
+            .and_then(|v| self.signer.verify::<InFlight>(v))
             .filter(|f| OffsetDateTime::now_utc().unix_timestamp() - f.t <= CLIENT_COOKIE_TTL_SECS);
         let Some(in_flight) = in_flight else {
             return bad("No sign-in in progress", "This browser did not start a sign-in, or it expired. Start again from the home page.");
@@ -119,7 +120,7 @@ impl Demo {
                 "The callback does not belong to the sign-in this browser started.",
             );
         }
-        if params.get("iss").map(String::as_str) != Some(self.issuer()) {
+        if params.get("iss") != Some(self.issuer()) {
             return bad(
                 "Issuer mismatch",
                 "The response did not come from this authorization server.",
@@ -127,7 +128,7 @@ impl Demo {
         }
         let mut response = match (params.get("error"), params.get("code")) {
             (Some(error), _) => {
-                let description = params.get("error_description").map_or("", String::as_str);
+                let description = params.get("error_description").unwrap_or("");
                 pages::message(
                     StatusCode::OK,
                     "Not connected",

@@ -7,6 +7,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http::header::{HeaderValue, COOKIE, SET_COOKIE};
 use http::HeaderMap;
@@ -24,6 +25,9 @@ pub(crate) const CLIENT: &str = "lk_client";
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The attributes of every cookie the demo sets.
+const ATTRIBUTES: &str = "; HttpOnly; SameSite=Lax; Path=/";
+
 /// Signs and verifies cookie values with one key.
 #[derive(Clone)]
 pub(crate) struct Signer {
@@ -31,6 +35,9 @@ pub(crate) struct Signer {
     /// HMAC-SHA256 costs two compressions; this is on every page and callback).
     keyed: Option<HmacSha256>,
     secure: bool,
+    /// The `Set-Cookie` values deleting each of the demo's cookies, built once: every
+    /// flow deletes two of them, and cloning a value does not copy it.
+    cleared: Vec<(&'static str, HeaderValue)>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -42,33 +49,46 @@ impl std::fmt::Debug for Signer {
 impl Signer {
     /// A signer keyed with `key`; `secure` adds the `Secure` attribute to cookies.
     pub(crate) fn new(key: Vec<u8>, secure: bool) -> Self {
-        // HMAC accepts keys of any length, so this cannot fail; without a key every tag
-        // is empty and never verifies.
+        // HMAC accepts keys of any length, so this cannot fail; without a key nothing is
+        // signed and nothing verifies.
         let keyed = HmacSha256::new_from_slice(&key).ok();
-        Self { keyed, secure }
+        let cleared = [INTERACTION, AUTH, CLIENT]
+            .into_iter()
+            .filter_map(|name| Some((name, clearing(name, secure)?)))
+            .collect();
+        Self {
+            keyed,
+            secure,
+            cleared,
+        }
     }
 
-    fn tag(&self, payload: &str) -> Vec<u8> {
-        self.keyed.clone().map_or_else(Vec::new, |mut mac| {
-            mac.update(payload.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        })
+    fn tag(&self, payload: &str) -> Option<[u8; 32]> {
+        let mut mac = self.keyed.clone()?;
+        mac.update(payload.as_bytes());
+        Some(mac.finalize().into_bytes().into())
     }
 
     /// `base64url(json(value)) + "." + base64url(hmac)`.
     pub(crate) fn sign<T: Serialize>(&self, value: &T) -> Option<String> {
         let json = serde_json::to_vec(value).ok()?;
-        let payload = URL_SAFE_NO_PAD.encode(json);
-        let tag = URL_SAFE_NO_PAD.encode(self.tag(&payload));
-        Some(format!("{payload}.{tag}"))
+        // 4/3 of the JSON, the dot and the 43 characters of the tag.
+        let mut signed = String::with_capacity(json.len().div_ceil(3) * 4 + 44);
+        URL_SAFE_NO_PAD.encode_string(json, &mut signed);
+        let tag = self.tag(&signed)?;
+        signed.push('.');
+        URL_SAFE_NO_PAD.encode_string(tag, &mut signed);
+        Some(signed)
     }
 
     /// The value inside a signed string, if the tag matches (compared in constant time).
     pub(crate) fn verify<T: DeserializeOwned>(&self, signed: &str) -> Option<T> {
         let (payload, tag) = signed.split_once('.')?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        let expected = self.tag(payload);
-        if expected.is_empty() || !bool::from(expected.ct_eq(&tag)) {
+        // A tag is 43 characters; anything longer is not one (and would not fit).
+        let mut presented = [0u8; 33];
+        let len = URL_SAFE_NO_PAD.decode_slice(tag, &mut presented).ok()?;
+        let expected = self.tag(payload)?;
+        if !bool::from(expected.ct_eq(presented.get(..len)?)) {
             return None;
         }
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
@@ -76,21 +96,30 @@ impl Signer {
 
     /// A `Set-Cookie` value for `name=value`.
     pub(crate) fn set(&self, name: &str, value: &str) -> Option<HeaderValue> {
-        let secure = if self.secure { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!(
-            "{name}={value}; HttpOnly; SameSite=Lax; Path=/{secure}"
-        ))
-        .ok()
+        let mut cookie = String::with_capacity(name.len() + value.len() + 48);
+        cookie.push_str(name);
+        cookie.push('=');
+        cookie.push_str(value);
+        cookie.push_str(ATTRIBUTES);
+        if self.secure {
+            cookie.push_str("; Secure");
+        }
+        HeaderValue::from_maybe_shared(Bytes::from(cookie)).ok()
     }
 
     /// A `Set-Cookie` value that deletes `name`.
     pub(crate) fn clear(&self, name: &str) -> Option<HeaderValue> {
-        let secure = if self.secure { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!(
-            "{name}=; Max-Age=0; HttpOnly; SameSite=Lax; Path=/{secure}"
-        ))
-        .ok()
+        match self.cleared.iter().find(|(cleared, _)| *cleared == name) {
+            Some((_, value)) => Some(value.clone()),
+            None => clearing(name, self.secure),
+        }
     }
+}
+
+/// The `Set-Cookie` value deleting cookie `name`.
+fn clearing(name: &str, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}=; Max-Age=0{ATTRIBUTES}{secure}")).ok()
 }
 
 /// Appends `Set-Cookie` headers (skipping values that could not be built).
@@ -103,8 +132,8 @@ pub(crate) fn append(
     }
 }
 
-/// The first cookie called `name` in the request's `Cookie` headers.
-pub(crate) fn get(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The first cookie called `name` in the request's `Cookie` headers, borrowed from them.
+pub(crate) fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -112,26 +141,65 @@ pub(crate) fn get(headers: &HeaderMap, name: &str) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim().to_owned())
+        .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
+}
+
+/// `base64url` of the first `take` bytes of `SHA-256(prefix ‖ id)`, in a buffer on the
+/// stack (a token compared on every form post needs no allocation).
+struct Derived {
+    text: [u8; 43],
+    len: usize,
+}
+
+impl Derived {
+    fn of(prefix: &str, id: &str, take: usize) -> Self {
+        let digest = Sha256::new()
+            .chain_update(prefix)
+            .chain_update(id)
+            .finalize();
+        let mut text = [0u8; 43];
+        let len = URL_SAFE_NO_PAD
+            .encode_slice(digest.get(..take).unwrap_or_default(), &mut text)
+            .unwrap_or(0);
+        Self { text, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.text.get(..self.len).unwrap_or_default()
+    }
+
+    fn to_text(&self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
 }
 
 /// The CSRF token of the forms of an interaction: `base64url(SHA-256("csrf:" + id))`.
 /// Only a page that knows the interaction id (held in an `HttpOnly` cookie) can know it.
 pub fn csrf_token(interaction_id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(format!("csrf:{interaction_id}").as_bytes()))
+    Derived::of("csrf:", interaction_id, 32).to_text()
 }
 
 /// Whether `presented` is the CSRF token of `interaction_id`, in constant time.
 pub(crate) fn csrf_matches(interaction_id: &str, presented: Option<&str>) -> bool {
-    presented.is_some_and(|p| bool::from(csrf_token(interaction_id).as_bytes().ct_eq(p.as_bytes())))
+    presented.is_some_and(|p| {
+        bool::from(
+            Derived::of("csrf:", interaction_id, 32)
+                .as_bytes()
+                .ct_eq(p.as_bytes()),
+        )
+    })
 }
 
 /// A short, non-reversible name for an interaction, recorded in the auth cookie so that a
 /// sign-in is valid only for the interaction it was made for.
 pub(crate) fn interaction_tag(interaction_id: &str) -> String {
-    let digest = Sha256::digest(format!("interaction:{interaction_id}").as_bytes());
-    URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default())
+    Derived::of("interaction:", interaction_id, 16).to_text()
+}
+
+/// Whether `tag` is [`interaction_tag`] of `interaction_id`.
+pub(crate) fn is_interaction_tag(interaction_id: &str, tag: &str) -> bool {
+    Derived::of("interaction:", interaction_id, 16).as_bytes() == tag.as_bytes()
 }
 
 #[cfg(test)]
@@ -148,6 +216,35 @@ mod tests {
         assert!(!csrf_matches("abd", Some(&expected)));
         assert!(!csrf_matches("abc", None));
         assert!(!csrf_matches("abc", Some("")));
+    }
+
+    #[test]
+    fn the_interaction_tag_is_the_truncated_digest_of_the_interaction() {
+        let expected = URL_SAFE_NO_PAD.encode(&Sha256::digest(b"interaction:abc")[..16]);
+        assert_eq!(interaction_tag("abc"), expected);
+        assert_eq!(expected.len(), 22);
+        assert!(is_interaction_tag("abc", &expected));
+        assert!(!is_interaction_tag("abd", &expected));
+        assert!(!is_interaction_tag("abc", &expected[..21]));
+        assert!(!is_interaction_tag("abc", ""));
+    }
+
+    #[test]
+    fn cleared_cookies_are_built_once_and_equal_a_fresh_build() {
+        for secure in [false, true] {
+            let signer = Signer::new(vec![7; 32], secure);
+            for name in [INTERACTION, AUTH, CLIENT, "other"] {
+                assert_eq!(signer.clear(name), clearing(name, secure));
+            }
+        }
+        assert_eq!(
+            Signer::new(vec![7; 32], false).clear(AUTH).unwrap(),
+            "lk_auth=; Max-Age=0; HttpOnly; SameSite=Lax; Path=/"
+        );
+        assert_eq!(
+            Signer::new(vec![7; 32], true).set(AUTH, "v").unwrap(),
+            "lk_auth=v; HttpOnly; SameSite=Lax; Path=/; Secure"
+        );
     }
 
     #[test]
@@ -172,6 +269,12 @@ mod tests {
         );
         let other = Signer::new(b"key-two-key-two-key".to_vec(), false);
         assert_eq!(other.verify::<(String, i32)>(&signed), None);
+        // The tag with one more character, or twice over, is not the tag.
+        assert_eq!(signer.verify::<(String, i32)>(&format!("{signed}A")), None);
+        assert_eq!(
+            signer.verify::<(String, i32)>(&format!("{signed}{tag}")),
+            None
+        );
         for garbage in ["", ".", "x", "x.y", "%%.%%", "..."] {
             assert_eq!(signer.verify::<(String, i32)>(garbage), None);
         }
@@ -182,8 +285,8 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(COOKIE, HeaderValue::from_static("a=1; lk_auth=xyz"));
         headers.append(COOKIE, HeaderValue::from_static("lk_interaction=id"));
-        assert_eq!(get(&headers, AUTH).as_deref(), Some("xyz"));
-        assert_eq!(get(&headers, INTERACTION).as_deref(), Some("id"));
+        assert_eq!(get(&headers, AUTH), Some("xyz"));
+        assert_eq!(get(&headers, INTERACTION), Some("id"));
         assert_eq!(get(&headers, CLIENT), None);
         let secure = Signer::new(vec![1], true);
         assert!(secure

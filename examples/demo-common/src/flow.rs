@@ -6,8 +6,6 @@
 //! strong authentication sends the user to `/sca` for a one-time code before the engine
 //! accepts the approval.
 
-use std::collections::HashMap;
-
 use http::header::RETRY_AFTER;
 use http::StatusCode;
 use latchkey_engine::store::StoreError;
@@ -23,6 +21,7 @@ use time::OffsetDateTime;
 
 use crate::app::{form_fields, Demo};
 use crate::cookies::{self, csrf_token};
+use crate::fields::Fields;
 use crate::pages;
 
 /// Who signed in, how and when, for which interaction (the `lk_auth` cookie).
@@ -83,13 +82,13 @@ impl Demo {
     }
 
     /// The form of a POST, after its CSRF check.
-    fn checked_form(
+    fn checked_form<'r>(
         &self,
-        request: &HttpRequest,
+        request: &'r HttpRequest,
         pending: &PendingInteraction,
-    ) -> Result<HashMap<String, String>, Box<HttpResponse>> {
+    ) -> Result<Fields<'r>, Box<HttpResponse>> {
         let fields = form_fields(request)?;
-        if !cookies::csrf_matches(pending.id.as_str(), fields.get("csrf").map(String::as_str)) {
+        if !cookies::csrf_matches(pending.id.as_str(), fields.get("csrf")) {
             return Err(Box::new(forbidden()));
         }
         Ok(fields)
@@ -104,14 +103,14 @@ impl Demo {
         let Some(value) = cookies::get(request.headers(), cookies::AUTH) else {
             return Err(Box::new(pages::see_other("/login")));
         };
-        let Some(signed_in) = self.signer.verify::<SignedIn>(&value) else {
+        let Some(signed_in) = self.signer.verify::<SignedIn>(value) else {
             return Err(Box::new(pages::message(
                 StatusCode::BAD_REQUEST,
                 "Sign-in invalid",
                 "Your sign-in could not be verified. Start again from the app.",
             )));
         };
-        if signed_in.i != cookies::interaction_tag(pending.id.as_str())
+        if !cookies::is_interaction_tag(pending.id.as_str(), &signed_in.i)
             || self.user(&signed_in.u).is_none()
         {
             return Err(Box::new(pages::see_other("/login")));
@@ -207,7 +206,7 @@ impl Demo {
             Ok(fields) => fields,
             Err(page) => return *page,
         };
-        let field = |name: &str| fields.get(name).map_or("", String::as_str);
+        let field = |name: &str| fields.get(name).unwrap_or("");
         let (username, password) = (field("username").trim(), field("password"));
         let key = format!("login:{username}");
         if let Some(wait) = self.throttled(&key).await {
@@ -276,7 +275,7 @@ impl Demo {
             Ok(found) => found,
             Err(page) => return *page,
         };
-        match fields.get("decision").map(String::as_str) {
+        match fields.get("decision") {
             Some("approve") => self.approve(&pending, &signed_in).await,
             Some("deny") => match self
                 .engine
@@ -355,7 +354,7 @@ impl Demo {
                 Some(&too_many(wait)),
             );
         }
-        let presented = fields.get("sca_code").map_or("", |c| c.trim());
+        let presented = fields.get("sca_code").map_or("", str::trim);
         let now = OffsetDateTime::now_utc();
         if !secret_eq(&expected, presented) {
             self.throttle.record_failure(&key, now).await;

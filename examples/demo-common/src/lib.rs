@@ -19,6 +19,7 @@ mod cli;
 mod client;
 mod config;
 mod cookies;
+mod fields;
 mod flow;
 mod pages;
 pub mod process;

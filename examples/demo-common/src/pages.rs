@@ -79,10 +79,21 @@ pub(crate) fn expired() -> HttpResponse {
     )
 }
 
-/// A `303 See Other` to a path of this server, with the page headers.
-pub(crate) fn see_other(location: &str) -> HttpResponse {
+/// A `303 See Other` to a fixed path of this server, with the page headers.
+pub(crate) fn see_other(location: &'static str) -> HttpResponse {
+    redirect(Some(HeaderValue::from_static(location)))
+}
+
+/// A `303 See Other` to a location built for this request (a path of this server with
+/// its query), with the page headers; without `Location` if it is not a valid header
+/// value. The location's bytes become the header value without a copy.
+pub(crate) fn see_other_to(location: String) -> HttpResponse {
+    redirect(HeaderValue::from_maybe_shared(Bytes::from(location)).ok())
+}
+
+fn redirect(location: Option<HeaderValue>) -> HttpResponse {
     let mut response = response(StatusCode::SEE_OTHER, Bytes::new());
-    if let Ok(value) = HeaderValue::from_str(location) {
+    if let Some(value) = location {
         response.headers_mut().insert(LOCATION, value);
     }
     protect(&mut response);
