@@ -17,7 +17,7 @@ use latchkey_engine::{EndpointRequest, HeaderField, HttpRequest, HttpResponse};
 /// The header names most requests and the engine's responses carry, in both crates'
 /// types: a name found here is carried over by comparing known names, without parsing its
 /// text again.
-static NAMES: [(HeaderName, ActixName); 12] = {
+static NAMES: [(HeaderName, ActixName); 14] = {
     use actix_web::http::header as actix;
     use http::header as engine;
     [
@@ -33,17 +33,23 @@ static NAMES: [(HeaderName, ActixName); 12] = {
         (engine::SET_COOKIE, actix::SET_COOKIE),
         (engine::REFERRER_POLICY, actix::REFERRER_POLICY),
         (engine::WWW_AUTHENTICATE, actix::WWW_AUTHENTICATE),
+        (engine::X_FRAME_OPTIONS, actix::X_FRAME_OPTIONS),
+        (
+            engine::CONTENT_SECURITY_POLICY,
+            actix::CONTENT_SECURITY_POLICY,
+        ),
     ]
 };
 
 /// The values the engine's token, error and page responses send most, as static actix
 /// values: carried over without allocating a copy.
-static VALUES: [&str; 5] = [
+static VALUES: [&str; 6] = [
     "application/json",
     "no-store",
     "no-cache",
     "no-referrer",
     "text/html; charset=utf-8",
+    "DENY",
 ];
 
 fn actix_name(name: &HeaderName) -> Option<ActixName> {
