@@ -13,7 +13,7 @@ use http::{Method, StatusCode};
 use latchkey_engine::jwt::{JwtKeys, SigningAlgorithm, SigningKey};
 use latchkey_engine::store::Client;
 use latchkey_engine::throttle::{MemoryThrottle, Throttle};
-use latchkey_engine::types::{ClientId, GrantType, RedirectUri, Scope};
+use latchkey_engine::types::{ClientId, FormParams, GrantType, RedirectUri, Scope};
 use latchkey_engine::{
     acr, Engine, HttpRequest, HttpResponse, InteractionHandler, PendingInteraction, Policy,
     ScopeRule,
@@ -24,7 +24,6 @@ use time::Duration;
 use crate::cli::StoreSpec;
 use crate::config::{Config, ConfigError, TokenFormat, UserConfig};
 use crate::cookies::{self, Signer};
-use crate::fields::Fields;
 use crate::pages;
 use crate::store::open_store;
 
@@ -288,9 +287,9 @@ impl InteractionHandler for Demo {
     }
 }
 
-/// The fields of a form body, or the 400 page for a malformed one (not a form, a field
-/// given twice, or too many fields).
-pub(crate) fn form_fields(request: &HttpRequest) -> Result<Fields<'_>, Box<HttpResponse>> {
+/// The fields of a form body (the engine's parser: a field sent empty counts as absent),
+/// or the 400 page for a malformed one (not a form, a field given twice, too large).
+pub(crate) fn form_fields(request: &HttpRequest) -> Result<FormParams, Box<HttpResponse>> {
     let bad = || {
         Box::new(pages::message(
             StatusCode::BAD_REQUEST,
@@ -310,7 +309,7 @@ pub(crate) fn form_fields(request: &HttpRequest) -> Result<Fields<'_>, Box<HttpR
     if !is_form {
         return Err(bad());
     }
-    Fields::parse(request.body()).ok_or_else(bad)
+    FormParams::parse(request.body()).map_err(|_| bad())
 }
 
 #[cfg(test)]
@@ -332,6 +331,32 @@ mod tests {
             default_issuer("[::]:9000".parse().unwrap()),
             "http://[::1]:9000"
         );
+    }
+
+    #[test]
+    fn forms_are_refused_unless_a_form_with_each_field_once() {
+        let post = |content_type: &str, body: &'static [u8]| {
+            let mut request = HttpRequest::new(bytes::Bytes::from_static(body));
+            request.headers_mut().insert(
+                CONTENT_TYPE,
+                http::HeaderValue::from_str(content_type).unwrap(),
+            );
+            request
+        };
+        let form = "application/x-www-form-urlencoded; charset=utf-8";
+        let request = post(form, b"csrf=t&username=al%20ice&password=");
+        let fields = form_fields(&request).unwrap();
+        assert_eq!(fields.get("csrf"), Some("t"));
+        assert_eq!(fields.get("username"), Some("al ice"));
+        assert_eq!(fields.get("password"), None);
+        for request in [
+            post(form, b"csrf=t&csrf=u"),
+            post(form, b"csrf=t&%63srf=u"),
+            post("text/plain", b"csrf=t"),
+        ] {
+            let page = form_fields(&request).unwrap_err();
+            assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+        }
     }
 
     #[test]

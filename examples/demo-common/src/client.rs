@@ -9,7 +9,7 @@
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, Method, Request, StatusCode};
 use latchkey_engine::pkce::{CodeChallenge, CodeVerifier, State};
-use latchkey_engine::types::Scope;
+use latchkey_engine::types::{FormParams, Scope};
 use latchkey_engine::{escape_html, HttpRequest, HttpResponse, AUTHORIZE_PATH, TOKEN_PATH};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -17,7 +17,6 @@ use time::OffsetDateTime;
 use crate::app::{Demo, DEMO_CLIENT_ID};
 use crate::balance::balances_of;
 use crate::cookies;
-use crate::fields::Fields;
 use crate::pages;
 
 /// How long a started authorization stays valid for the built-in client.
@@ -69,8 +68,8 @@ impl Demo {
     /// Starts the built-in client's flow. `?access=trade` asks for `balance:read trade`
     /// (which needs strong customer authentication); anything else for `balance:read`.
     pub(crate) fn client_start(&self, request: &HttpRequest) -> HttpResponse {
-        let trade = Fields::parse(request.uri().query().unwrap_or("").as_bytes())
-            .is_some_and(|q| q.get("access") == Some("trade"));
+        let trade = FormParams::parse(request.uri().query().unwrap_or("").as_bytes())
+            .is_ok_and(|q| q.get("access") == Some("trade"));
         let scope = if trade {
             "balance:read trade"
         } else {
@@ -103,7 +102,7 @@ impl Demo {
     }
 
     pub(crate) async fn callback(&self, request: &HttpRequest) -> HttpResponse {
-        let Some(params) = Fields::parse(request.uri().query().unwrap_or("").as_bytes()) else {
+        let Ok(params) = FormParams::parse(request.uri().query().unwrap_or("").as_bytes()) else {
             return bad("Bad callback", "The callback parameters could not be read.");
         };
         let in_flight = cookies::get(request.headers(), cookies::CLIENT)

@@ -10,6 +10,7 @@ use http::header::RETRY_AFTER;
 use http::StatusCode;
 use latchkey_engine::store::StoreError;
 use latchkey_engine::throttle::Throttle;
+use latchkey_engine::types::FormParams;
 use latchkey_engine::{
     acr, Approval, Authentication, Decision, Error, HttpRequest, HttpResponse, InteractionId,
     PendingInteraction, Subject,
@@ -21,7 +22,6 @@ use time::OffsetDateTime;
 
 use crate::app::{form_fields, Demo};
 use crate::cookies::{self, csrf_token};
-use crate::fields::Fields;
 use crate::pages;
 
 /// Who signed in, how and when, for which interaction (the `lk_auth` cookie).
@@ -82,11 +82,11 @@ impl Demo {
     }
 
     /// The form of a POST, after its CSRF check.
-    fn checked_form<'r>(
+    fn checked_form(
         &self,
-        request: &'r HttpRequest,
+        request: &HttpRequest,
         pending: &PendingInteraction,
-    ) -> Result<Fields<'r>, Box<HttpResponse>> {
+    ) -> Result<FormParams, Box<HttpResponse>> {
         let fields = form_fields(request)?;
         if !cookies::csrf_matches(pending.id.as_str(), fields.get("csrf")) {
             return Err(Box::new(forbidden()));

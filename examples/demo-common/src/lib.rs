@@ -19,7 +19,6 @@ mod cli;
 mod client;
 mod config;
 mod cookies;
-mod fields;
 mod flow;
 mod pages;
 pub mod process;
