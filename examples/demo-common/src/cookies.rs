@@ -146,23 +146,25 @@ pub(crate) fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// `base64url` of the first `take` bytes of `SHA-256(prefix ‖ id)`, in a buffer on the
-/// stack (a token compared on every form post needs no allocation).
+/// stack (a token compared on every form post needs no allocation). Never empty: `of`
+/// gives `None` rather than an empty token, so every comparison with it fails closed.
 struct Derived {
     text: [u8; 43],
     len: usize,
 }
 
 impl Derived {
-    fn of(prefix: &str, id: &str, take: usize) -> Self {
+    fn of(prefix: &str, id: &str, take: usize) -> Option<Self> {
         let digest = Sha256::new()
             .chain_update(prefix)
             .chain_update(id)
             .finalize();
         let mut text = [0u8; 43];
         let len = URL_SAFE_NO_PAD
-            .encode_slice(digest.get(..take).unwrap_or_default(), &mut text)
-            .unwrap_or(0);
-        Self { text, len }
+            .encode_slice(digest.get(..take)?, &mut text)
+            .ok()
+            .filter(|&len| len > 0)?;
+        Some(Self { text, len })
     }
 
     fn as_bytes(&self) -> &[u8] {
@@ -177,29 +179,28 @@ impl Derived {
 /// The CSRF token of the forms of an interaction: `base64url(SHA-256("csrf:" + id))`.
 /// Only a page that knows the interaction id (held in an `HttpOnly` cookie) can know it.
 pub fn csrf_token(interaction_id: &str) -> String {
-    Derived::of("csrf:", interaction_id, 32).to_text()
+    Derived::of("csrf:", interaction_id, 32).map_or_else(String::new, |d| d.to_text())
 }
 
 /// Whether `presented` is the CSRF token of `interaction_id`, in constant time.
 pub(crate) fn csrf_matches(interaction_id: &str, presented: Option<&str>) -> bool {
-    presented.is_some_and(|p| {
-        bool::from(
-            Derived::of("csrf:", interaction_id, 32)
-                .as_bytes()
-                .ct_eq(p.as_bytes()),
-        )
-    })
+    match (Derived::of("csrf:", interaction_id, 32), presented) {
+        (Some(expected), Some(presented)) => {
+            bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+        }
+        _ => false,
+    }
 }
 
 /// A short, non-reversible name for an interaction, recorded in the auth cookie so that a
 /// sign-in is valid only for the interaction it was made for.
 pub(crate) fn interaction_tag(interaction_id: &str) -> String {
-    Derived::of("interaction:", interaction_id, 16).to_text()
+    Derived::of("interaction:", interaction_id, 16).map_or_else(String::new, |d| d.to_text())
 }
 
 /// Whether `tag` is [`interaction_tag`] of `interaction_id`.
 pub(crate) fn is_interaction_tag(interaction_id: &str, tag: &str) -> bool {
-    Derived::of("interaction:", interaction_id, 16).as_bytes() == tag.as_bytes()
+    Derived::of("interaction:", interaction_id, 16).is_some_and(|d| d.as_bytes() == tag.as_bytes())
 }
 
 #[cfg(test)]
