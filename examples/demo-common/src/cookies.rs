@@ -84,7 +84,8 @@ impl Signer {
     /// The value inside a signed string, if the tag matches (compared in constant time).
     pub(crate) fn verify<T: DeserializeOwned>(&self, signed: &str) -> Option<T> {
         let (payload, tag) = signed.split_once('.')?;
-        // A tag is 43 characters; anything longer is not one (and would not fit).
+        // A tag is 43 characters (32 bytes). 44 decode to 33 bytes and fail the comparison
+        // below; anything longer does not fit the buffer and fails here.
         let mut presented = [0u8; 33];
         let len = URL_SAFE_NO_PAD.decode_slice(tag, &mut presented).ok()?;
         let expected = self.tag(payload)?;
