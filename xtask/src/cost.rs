@@ -17,7 +17,9 @@
 //! time per request of the server and of the load generator (every thread, user and
 //! kernel, from `/proc/*/task/*/schedstat`): less exact than instructions, but it counts
 //! the kernel's share and the client's, which the wall-clock ratio also pays on a shared
-//! machine. Use 20 000 requests or more there.
+//! machine. Beside it, how many times each side's threads were put on a CPU per request
+//! (the same files' third field): a load that woke parked threads more often than the
+//! floor would show it there. Use 20 000 requests or more there.
 //!
 //! With `--native --perf` each load's server is also sampled by `perf record -e cpu-clock`
 //! (flat, no call graph; the one event a VM without hardware counters offers), one file per
@@ -132,22 +134,36 @@ struct Cost {
     server_ns: u64,
     /// On-CPU time of this process (the load generator).
     client_ns: u64,
+    /// Times the server's threads were put on a CPU (each wake-up or preemption ends
+    /// in one).
+    server_runs: u64,
+    /// The same for this process.
+    client_runs: u64,
     /// Wall-clock time of the load.
     wall: Duration,
     file: Option<PathBuf>,
 }
 
-/// Nanoseconds on CPU of every thread of process `pid` (or `self`), user and kernel, from
-/// `/proc/PID/task/*/schedstat`.
-fn cpu_ns(pid: &str) -> u64 {
+/// Nanoseconds on CPU of every thread of process `pid` (or `self`), user and kernel, and
+/// how many times they were put on a CPU, from `/proc/PID/task/*/schedstat` (its first
+/// and third fields).
+fn cpu_use(pid: &str) -> (u64, u64) {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
+        return (0, 0);
     };
     tasks
         .filter_map(Result::ok)
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
+        .filter_map(|s| schedstat(&s))
+        .fold((0, 0), |(ns, runs), (n, r)| (ns + n, runs + r))
+}
+
+/// The on-CPU nanoseconds and the count of times run of one `schedstat` line.
+fn schedstat(line: &str) -> Option<(u64, u64)> {
+    let mut fields = line.split_whitespace();
+    let ns = fields.next()?.parse().ok()?;
+    let runs = fields.nth(1)?.parse().ok()?;
+    Some((ns, runs))
 }
 
 impl Profiled {
@@ -261,14 +277,12 @@ impl Profiled {
         } else {
             None
         };
-        let (server, client) = (cpu_ns(&pid), cpu_ns("self"));
+        let (server, client) = (cpu_use(&pid), cpu_use("self"));
         let began = Instant::now();
         let value = load();
         let wall = began.elapsed();
-        let (server, client) = (
-            cpu_ns(&pid).saturating_sub(server),
-            cpu_ns("self").saturating_sub(client),
-        );
+        let ((server_after, server_runs), (client_after, client_runs)) =
+            (cpu_use(&pid), cpu_use("self"));
         if let Some(perf) = perf {
             Self::stop_perf(perf)?;
             self.dumps += 1;
@@ -276,8 +290,10 @@ impl Profiled {
         let value = value?;
         let mut cost = Cost {
             instructions: None,
-            server_ns: server,
-            client_ns: client,
+            server_ns: server_after.saturating_sub(server.0),
+            client_ns: client_after.saturating_sub(client.0),
+            server_runs: server_runs.saturating_sub(server.1),
+            client_runs: client_runs.saturating_sub(client.1),
             wall,
             file: None,
         };
@@ -339,6 +355,41 @@ impl Line {
     #[allow(clippy::cast_precision_loss)]
     fn micros(&self, ns: u64) -> f64 {
         ns as f64 / 1000.0 / self.units.max(1) as f64
+    }
+
+    /// Server and client CPU µs and times run per unit.
+    #[allow(clippy::cast_precision_loss)]
+    fn split(&self) -> Split {
+        let c = &self.cost;
+        let per = |n: u64| n as f64 / self.units.max(1) as f64;
+        Split {
+            server_us: self.micros(c.server_ns),
+            client_us: self.micros(c.client_ns),
+            server_runs: per(c.server_runs),
+            client_runs: per(c.client_runs),
+        }
+    }
+}
+
+/// What one unit cost each side natively.
+#[derive(Clone, Copy)]
+struct Split {
+    server_us: f64,
+    client_us: f64,
+    server_runs: f64,
+    client_runs: f64,
+}
+
+impl std::ops::Add for Split {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            server_us: self.server_us + other.server_us,
+            client_us: self.client_us + other.client_us,
+            server_runs: self.server_runs + other.server_runs,
+            client_runs: self.client_runs + other.client_runs,
+        }
     }
 }
 
@@ -631,14 +682,16 @@ fn print(lines: &[Line], args: &Args) {
         println!(
             "\nCPU time on the cores (schedstat, user + kernel), demos on the {store} store, {} \
              requests per load at concurrency {}; predicted ratio = floor (server + client) / \
-             load (server + client), what a CPU-bound run on shared cores would show.\n",
+             load (server + client), what a CPU-bound run on shared cores would show; runs = \
+             times the side's threads were put on a CPU (each wake-up or preemption), per \
+             unit.\n",
             args.requests, args.concurrency
         );
         println!(
-            "| server | load | server µs per unit | client µs per unit | predicted ratio \
-             | units/s | cores busy |"
+            "| server | load | server µs per unit | client µs per unit | server runs | client \
+             runs | predicted ratio | units/s | cores busy |"
         );
-        println!("|---|---|---:|---:|---:|---:|---:|");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     } else {
         println!(
             "\nServer instructions (callgrind), demos on the {store} store, {} requests per \
@@ -649,14 +702,13 @@ fn print(lines: &[Line], args: &Args) {
         println!("| server | load | instructions per unit | predicted ratio | dump |");
         println!("|---|---|---:|---:|---|");
     }
-    let row = |line: &Line, load: &str, per: f64, extra: Option<(f64, f64)>, base: Option<f64>| {
+    let row = |line: &Line, load: &str, per: f64, extra: Option<Split>, base: Option<f64>| {
         let ratio = base.map_or_else(|| "—".to_owned(), |b| format!("{:.0}%", 100.0 * b / per));
         let server = &line.server;
         if args.native {
-            let (s, c) = extra.unwrap_or((
-                line.micros(line.cost.server_ns),
-                line.micros(line.cost.client_ns),
-            ));
+            let split = extra.unwrap_or_else(|| line.split());
+            let (s, c) = (split.server_us, split.client_us);
+            let (sr, cr) = (split.server_runs, split.client_runs);
             // What the wall clock saw: units per second, and how many of the cores the
             // two processes kept busy (2.0 = both cores, all the time).
             let wall = line.cost.wall.as_secs_f64().max(1e-9);
@@ -671,7 +723,10 @@ fn print(lines: &[Line], args: &Args) {
                     ),
                 ),
             };
-            println!("| {server} | {load} | {s:.2} | {c:.2} | {ratio} | {rate} | {busy} |");
+            println!(
+                "| {server} | {load} | {s:.2} | {c:.2} | {sr:.2} | {cr:.2} | {ratio} | {rate} \
+                 | {busy} |"
+            );
         } else {
             let file = match extra {
                 Some(_) => String::new(),
@@ -704,10 +759,7 @@ fn print(lines: &[Line], args: &Args) {
                 .iter()
                 .find(|l| l.server == line.server && l.load == "authorize+login+consent");
             if let Some(pages) = pages {
-                let split = (
-                    pages.micros(pages.cost.server_ns) + line.micros(line.cost.server_ns),
-                    pages.micros(pages.cost.client_ns) + line.micros(line.cost.client_ns),
-                );
+                let split = pages.split() + line.split();
                 row(
                     line,
                     "full flow (4 req), per flow",
@@ -730,7 +782,7 @@ fn print(lines: &[Line], args: &Args) {
 
 #[cfg(test)]
 mod tests {
-    use super::store_kind;
+    use super::{schedstat, store_kind};
 
     #[test]
     fn the_tables_name_the_store_kind_and_never_its_url() {
@@ -739,5 +791,13 @@ mod tests {
         assert_eq!(store_kind("postgres://u:secret@db/test"), "postgres");
         assert_eq!(store_kind("postgresql://u:secret@db/test"), "postgres");
         assert_eq!(store_kind("redis://secret@x"), "other");
+    }
+
+    #[test]
+    fn schedstat_gives_time_on_cpu_and_times_run() {
+        assert_eq!(schedstat("123456 789 42\n"), Some((123_456, 42)));
+        assert_eq!(schedstat("123456 789"), None);
+        assert_eq!(schedstat("x 1 2"), None);
+        assert_eq!(schedstat(""), None);
     }
 }
