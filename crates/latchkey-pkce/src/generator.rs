@@ -9,13 +9,17 @@
 //! (~0.14 µs). The construction is that of the generators in OpenSSL and BoringSSL: a
 //! cryptographic stream keyed from the kernel, with fork detection. A failed read of the
 //! operating system's source is a [`RandomError`]; the generator is then left unkeyed, so
-//! no output ever comes from a stale key.
+//! no output ever comes from a stale key. A key read from the operating system is wiped
+//! once the stream holds it, and a stream that is replaced or dropped (with its thread) is
+//! overwritten first: whoever reads the memory afterwards finds no key and no keystream
+//! buffered for future tokens.
 
 use std::cell::RefCell;
 
 use rand::rngs::OsRng;
 use rand::{RngCore as _, SeedableRng as _, TryRngCore as _};
 use rand_chacha::ChaCha20Rng;
+use zeroize::Zeroizing;
 
 use crate::random::RandomError;
 
@@ -69,6 +73,27 @@ struct Keyed {
     drawn: usize,
 }
 
+/// The stream's state in place of one whose key and buffered output are forgotten.
+fn blank_stream() -> ChaCha20Rng {
+    ChaCha20Rng::from_seed([0; 32])
+}
+
+impl Keyed {
+    /// Overwrites the stream's key, counter and buffered keystream with those of an
+    /// all-zero key (`rand_chacha` offers no wiping of its own, and this crate writes no
+    /// `unsafe`). `black_box` keeps the compiler from dropping the stores as dead.
+    fn forget_key(&mut self) {
+        self.stream = blank_stream();
+        std::hint::black_box(&mut self.stream);
+    }
+}
+
+impl Drop for Keyed {
+    fn drop(&mut self) {
+        self.forget_key();
+    }
+}
+
 impl Generator {
     /// An unkeyed generator; the first [`fill`](Self::fill) keys it.
     const fn new() -> Self {
@@ -96,10 +121,11 @@ impl Generator {
             // is left to draw from.
             self.keyed = None;
             let lineage = lineage();
-            let mut key = [0u8; 32];
+            // Wiped when it goes out of scope, on success and on failure alike.
+            let mut key = Zeroizing::new([0u8; 32]);
             seed(&mut key)?;
             self.keyed = Some(Keyed {
-                stream: ChaCha20Rng::from_seed(key),
+                stream: ChaCha20Rng::from_seed(*key),
                 lineage,
                 drawn: 0,
             });
@@ -254,6 +280,32 @@ mod tests {
         // The next draw asks the source again instead of using anything stale.
         draw(&mut generator, &mut seeds);
         assert_eq!(seeds.0, 2);
+    }
+
+    #[test]
+    fn a_forgotten_key_leaves_neither_key_nor_buffered_output_behind() {
+        let mut generator = Generator::new();
+        let mut seeds = Seeds(0);
+        // Part of a keystream block is drawn; the rest waits in the stream's buffer.
+        let mut out = [0u8; 8];
+        generator
+            .fill(&mut out, Lineage::current, |k| seeds.next(k))
+            .unwrap();
+        let Some(keyed) = generator.keyed.as_mut() else {
+            panic!("the draw keyed the generator");
+        };
+        let mut would_follow = [0u8; 64];
+        keyed.stream.clone().fill_bytes(&mut would_follow);
+        keyed.forget_key();
+        // What the stream gives now is the all-zero key's stream from its start, not
+        // the buffered rest of the old block nor anything of the old key.
+        let mut after = [0u8; 64];
+        keyed.stream.fill_bytes(&mut after);
+        let mut blank = [0u8; 64];
+        blank_stream().fill_bytes(&mut blank);
+        assert_eq!(after, blank);
+        assert_ne!(after, would_follow);
+        assert_eq!(keyed.stream.get_seed(), [0; 32]);
     }
 
     #[test]
