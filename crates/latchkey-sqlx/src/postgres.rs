@@ -75,9 +75,9 @@ impl PostgresStore {
     /// take their rows as arrays, so PostgreSQL's default — a custom plan whenever a
     /// generic one looks dearer, judged from a guessed array length — re-plans the
     /// code-redeeming statement on every call: about 0.25 ms of server time per exchange
-    /// on the machine of `docs/performance.md`, a third of an unloaded exchange. Every
-    /// statement here looks rows up by key, which a generic plan does as well as a
-    /// custom one.
+    /// on the fifth round's machine (`docs/performance-history.md`), a third of an
+    /// unloaded exchange. Every statement here looks rows up by key, which a generic plan
+    /// does as well as a custom one.
     pub fn from_pool(pool: PgPool) -> Self {
         let batches = Batches::new(&pool);
         Self {
